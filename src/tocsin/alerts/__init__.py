@@ -1,0 +1,1 @@
+"""Alerts: what senders report, deduplicated by key, each with its event log."""

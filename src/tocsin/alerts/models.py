@@ -1,0 +1,61 @@
+"""Read models of alerts and their event log, shared by the API and the CLI."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class AlertEventOut(BaseModel):
+    """One event received for an alert (or ignored for lack of one)."""
+
+    id: int
+    received_at: datetime
+    integration_id: str
+    action: str = Field(description="trigger, acknowledge or resolve")
+    outcome: str = Field(description="created, appended, acknowledged, resolved or ignored")
+    payload: Any = Field(description="the payload as received (size-limited)")
+
+
+class AlertOut(BaseModel):
+    """An alert: one problem reported by a sender, deduplicated by its key."""
+
+    id: str
+    service_id: str
+    service: str
+    integration_id: str
+    incident_id: str | None
+    dedup_key: str
+    status: str
+    summary: str
+    source: str
+    severity: str
+    component: str | None = None
+    group: str | None = None
+    class_name: str | None = Field(default=None, description="PagerDuty's payload.class")
+    custom_details: Any = None
+    links: list[dict[str, str]] = []
+    images: list[dict[str, str]] = []
+    client: str | None = None
+    client_url: str | None = None
+    occurred_at: datetime | None = Field(default=None, description="payload.timestamp")
+    occurrences: int
+    created_at: datetime
+    last_seen_at: datetime
+    acknowledged_at: datetime | None = None
+    resolved_at: datetime | None = None
+
+
+class AlertDetail(AlertOut):
+    """An alert with its event log, oldest first."""
+
+    events: list[AlertEventOut]
+
+
+class AlertPage(BaseModel):
+    """A page of alerts, newest first; pass ``next_cursor`` as ``cursor`` for the next."""
+
+    alerts: list[AlertOut]
+    next_cursor: str | None

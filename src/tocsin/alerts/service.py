@@ -1,0 +1,114 @@
+"""Reading alerts: the service functions behind ``/api/v1/alerts`` and ``tocsin alerts``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import msgspec
+from sqlalchemy import Connection, Row, select
+
+from tocsin.alerts.models import AlertDetail, AlertEventOut, AlertOut, AlertPage
+from tocsin.store.schema import alert_events, alerts, services
+
+ALERT_COLUMNS = [*alerts.c, services.c.name.label("service")]
+
+
+def alert_from_row(row: Row[Any]) -> AlertOut:
+    """Map an ``alerts`` row (joined with its service's name) to the read model."""
+    m = row._mapping
+    return AlertOut(
+        id=m["id"],
+        service_id=m["service_id"],
+        service=m["service"],
+        integration_id=m["integration_id"],
+        incident_id=m["incident_id"],
+        dedup_key=m["dedup_key"],
+        status=m["status"],
+        summary=m["summary"],
+        source=m["source"],
+        severity=m["severity"],
+        component=m["component"],
+        group=m["group_name"],
+        class_name=m["class_name"],
+        custom_details=m["custom_details"],
+        links=m["links"] or [],
+        images=m["images"] or [],
+        client=m["client"],
+        client_url=m["client_url"],
+        occurred_at=m["occurred_at"],
+        occurrences=m["occurrences"],
+        created_at=m["created_at"],
+        last_seen_at=m["last_seen_at"],
+        acknowledged_at=m["acknowledged_at"],
+        resolved_at=m["resolved_at"],
+    )
+
+
+def list_alerts(
+    conn: Connection,
+    *,
+    service: str | None = None,
+    status: str | None = None,
+    dedup_key: str | None = None,
+    incident_id: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int = 50,
+    cursor: str | None = None,
+) -> AlertPage:
+    """Alerts newest first, filtered; ``service`` is a name or an id."""
+    query = select(*ALERT_COLUMNS).join(services, services.c.id == alerts.c.service_id)
+    if service:
+        query = query.where((services.c.name == service) | (services.c.id == service))
+    if status:
+        query = query.where(alerts.c.status == status)
+    if dedup_key:
+        query = query.where(alerts.c.dedup_key == dedup_key)
+    if incident_id:
+        query = query.where(alerts.c.incident_id == incident_id)
+    if since:
+        query = query.where(alerts.c.created_at >= since)
+    if until:
+        query = query.where(alerts.c.created_at < until)
+    if cursor:
+        query = query.where(alerts.c.id < cursor)
+    rows = conn.execute(query.order_by(alerts.c.id.desc()).limit(limit + 1)).all()
+    items = [alert_from_row(r) for r in rows[:limit]]
+    next_cursor = items[-1].id if len(rows) > limit else None
+    return AlertPage(alerts=items, next_cursor=next_cursor)
+
+
+def get_alert(conn: Connection, alert_id: str, *, max_events: int = 500) -> AlertDetail | None:
+    """One alert with (up to ``max_events`` of) its event log, oldest first."""
+    row = conn.execute(
+        select(*ALERT_COLUMNS)
+        .join(services, services.c.id == alerts.c.service_id)
+        .where(alerts.c.id == alert_id)
+    ).first()
+    if row is None:
+        return None
+    events = [
+        AlertEventOut(
+            id=e.id,
+            received_at=e.received_at,
+            integration_id=e.integration_id,
+            action=e.action,
+            outcome=e.outcome,
+            payload=_payload(e.payload),
+        )
+        for e in conn.execute(
+            select(alert_events)
+            .where(alert_events.c.alert_id == alert_id)
+            .order_by(alert_events.c.id)
+            .limit(max_events)
+        )
+    ]
+    return AlertDetail(**alert_from_row(row).model_dump(), events=events)
+
+
+def _payload(raw: str) -> Any:
+    try:
+        return msgspec.json.decode(raw)
+    except msgspec.DecodeError:
+        return raw

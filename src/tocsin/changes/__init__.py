@@ -1,0 +1,1 @@
+"""Changes: deploys, config and flag changes recorded on services (suspects in incidents)."""

@@ -1,0 +1,1 @@
+"""The functional core: pure types and rules. No I/O, no clock reads, no database."""

@@ -1,0 +1,236 @@
+"""Deduplication: what a batch of alert events does to the open alerts and incidents.
+
+``plan_batch`` is the whole decision, as a pure function: given the events of one group
+commit (in arrival order), the open alerts they refer to and each service's open incident,
+it returns the rows to insert and update. The store executes the plan in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from tocsin.core.events import Action, AlertEvent, AlertStatus
+from tocsin.core.grouping import GroupingMode, choose_incident
+
+
+class Outcome(StrEnum):
+    """What one event did; recorded in the alert's event log."""
+
+    CREATED = "created"
+    APPENDED = "appended"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+    IGNORED = "ignored"
+
+
+@dataclass(frozen=True, slots=True)
+class OpenAlert:
+    """The part of a stored open alert the dedup decision needs."""
+
+    id: str
+    service_id: str
+    integration_id: str
+    dedup_key: str
+    status: AlertStatus
+    incident_id: str | None
+
+
+def decide(alert: OpenAlert | None, event: AlertEvent) -> Outcome:
+    """PagerDuty's semantics for one event against the open alert with its key (if any).
+
+    A trigger opens an alert or appends to the open one. Acknowledge and resolve apply only
+    to an open alert opened through the same integration (routing key); otherwise they are
+    ignored, and the sender still gets 202, as PagerDuty does.
+    """
+    if event.action is Action.TRIGGER:
+        return Outcome.CREATED if alert is None else Outcome.APPENDED
+    if alert is None or alert.integration_id != event.route.integration_id:
+        return Outcome.IGNORED
+    if event.action is Action.ACKNOWLEDGE:
+        return Outcome.ACKNOWLEDGED
+    return Outcome.RESOLVED
+
+
+@dataclass(slots=True)
+class AlertChange:
+    """The final state of one alert after the batch (new, or an update of a stored one)."""
+
+    id: str
+    service_id: str
+    integration_id: str
+    dedup_key: str
+    incident_id: str | None
+    status: AlertStatus
+    is_new: bool
+    created_at: datetime | None = None
+    latest: AlertEvent | None = None  # content of the last trigger, if any in this batch
+    occurrences_added: int = 0
+    last_seen_at: datetime | None = None
+    acknowledged_at: datetime | None = None
+    resolved_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewIncident:
+    """An incident opened by an alert in this batch."""
+
+    id: str
+    service_id: str
+    title: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class EventRecord:
+    """One row of the event log: which event, which alert, what it did."""
+
+    event: AlertEvent
+    alert_id: str | None
+    outcome: Outcome
+
+
+@dataclass(slots=True)
+class BatchPlan:
+    """Everything a batch writes. Updates must run before inserts (see ``plan_batch``)."""
+
+    alerts: dict[str, AlertChange] = field(default_factory=dict)
+    incidents: list[NewIncident] = field(default_factory=list)
+    events: list[EventRecord] = field(default_factory=list)
+    # Incidents whose alerts were acknowledged or resolved: their status is re-derived.
+    incidents_to_recheck: set[str] = field(default_factory=set)
+
+    @property
+    def new_alerts(self) -> list[AlertChange]:
+        """Alerts opened in this batch."""
+        return [a for a in self.alerts.values() if a.is_new]
+
+    @property
+    def updated_alerts(self) -> list[AlertChange]:
+        """Stored alerts this batch changed."""
+        return [a for a in self.alerts.values() if not a.is_new]
+
+
+def plan_batch(
+    events: Iterable[AlertEvent],
+    open_alerts: Mapping[tuple[str, str], OpenAlert],
+    open_incidents: Mapping[str, str],
+    grouping: Mapping[str, GroupingMode],
+    new_id: Callable[[datetime], str],
+) -> BatchPlan:
+    """Apply ``events`` in order and return the writes that produce the same end state.
+
+    ``open_alerts`` is keyed by (service id, dedup key); ``open_incidents`` maps a service id
+    to its newest open incident. An alert resolved and re-triggered inside one batch yields
+    two alerts: the resolved one and a new open one. Because a stored open alert may be
+    resolved and replaced in the same batch, the store applies updates before inserts, so
+    the one-open-alert-per-key index is never violated.
+    """
+    plan = BatchPlan()
+    current: dict[tuple[str, str], AlertChange | OpenAlert] = dict(open_alerts)
+    incident_for_service = dict(open_incidents)
+
+    for event in events:
+        key = (event.route.service_id, event.dedup_key)
+        found = current.get(key)
+        open_alert = _as_open(found)
+        outcome = decide(open_alert, event)
+        if outcome is Outcome.IGNORED:
+            plan.events.append(EventRecord(event, None, outcome))
+            continue
+        if outcome is Outcome.CREATED:
+            change = _open_new_alert(event, plan, incident_for_service, grouping, new_id)
+            current[key] = change
+        else:
+            assert open_alert is not None
+            change = _change_for(found, open_alert, plan)
+            _apply(change, event, outcome, plan)
+            if change.status is AlertStatus.RESOLVED:
+                del current[key]
+            else:
+                current[key] = change
+        plan.events.append(EventRecord(event, change.id, outcome))
+    return plan
+
+
+def _as_open(found: AlertChange | OpenAlert | None) -> OpenAlert | None:
+    if found is None or isinstance(found, OpenAlert):
+        return found
+    return OpenAlert(
+        found.id,
+        found.service_id,
+        found.integration_id,
+        found.dedup_key,
+        found.status,
+        found.incident_id,
+    )
+
+
+def _change_for(
+    found: AlertChange | OpenAlert | None, alert: OpenAlert, plan: BatchPlan
+) -> AlertChange:
+    if isinstance(found, AlertChange):
+        return found
+    change = AlertChange(
+        id=alert.id,
+        service_id=alert.service_id,
+        integration_id=alert.integration_id,
+        dedup_key=alert.dedup_key,
+        incident_id=alert.incident_id,
+        status=alert.status,
+        is_new=False,
+    )
+    plan.alerts[alert.id] = change
+    return change
+
+
+def _open_new_alert(
+    event: AlertEvent,
+    plan: BatchPlan,
+    incident_for_service: dict[str, str],
+    grouping: Mapping[str, GroupingMode],
+    new_id: Callable[[datetime], str],
+) -> AlertChange:
+    service_id = event.route.service_id
+    mode = grouping.get(service_id, GroupingMode.OPEN_INCIDENT)
+    incident_id = choose_incident(mode, incident_for_service.get(service_id))
+    if incident_id is None:
+        incident_id = new_id(event.received_at)
+        plan.incidents.append(
+            NewIncident(incident_id, service_id, event.summary, event.received_at)
+        )
+        incident_for_service[service_id] = incident_id
+    change = AlertChange(
+        id=new_id(event.received_at),
+        service_id=service_id,
+        integration_id=event.route.integration_id,
+        dedup_key=event.dedup_key,
+        incident_id=incident_id,
+        status=AlertStatus.TRIGGERED,
+        is_new=True,
+        created_at=event.received_at,
+        latest=event,
+        occurrences_added=1,
+        last_seen_at=event.received_at,
+    )
+    plan.alerts[change.id] = change
+    return change
+
+
+def _apply(change: AlertChange, event: AlertEvent, outcome: Outcome, plan: BatchPlan) -> None:
+    if outcome is Outcome.APPENDED:
+        change.latest = event
+        change.occurrences_added += 1
+        change.last_seen_at = event.received_at
+        return
+    if outcome is Outcome.ACKNOWLEDGED:
+        if change.status is AlertStatus.TRIGGERED:
+            change.status = AlertStatus.ACKNOWLEDGED
+            change.acknowledged_at = event.received_at
+    else:
+        change.status = AlertStatus.RESOLVED
+        change.resolved_at = event.received_at
+    if change.incident_id is not None:
+        plan.incidents_to_recheck.add(change.incident_id)

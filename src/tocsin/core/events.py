@@ -1,0 +1,79 @@
+"""The one internal event type every ingest format is turned into."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class Action(StrEnum):
+    """What a sender asks for."""
+
+    TRIGGER = "trigger"
+    ACKNOWLEDGE = "acknowledge"
+    RESOLVE = "resolve"
+
+
+class Severity(StrEnum):
+    """PagerDuty's four severities; every format maps onto these."""
+
+    CRITICAL = "critical"
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+class AlertStatus(StrEnum):
+    """Where an alert is in its life."""
+
+    TRIGGERED = "triggered"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """Where an event goes: resolved from the credential it came with."""
+
+    integration_id: str
+    service_id: str
+    integration_type: str
+
+
+@dataclass(frozen=True, slots=True)
+class AlertEvent:
+    """A trigger, acknowledge or resolve for one alert, whatever format it arrived in."""
+
+    route: Route
+    action: Action
+    dedup_key: str
+    received_at: datetime
+    raw: str
+    summary: str = ""
+    source: str = ""
+    severity: Severity = Severity.CRITICAL
+    occurred_at: datetime | None = None
+    component: str | None = None
+    group: str | None = None
+    class_name: str | None = None
+    custom_details: Any = None
+    links: list[dict[str, str]] = field(default_factory=list)
+    images: list[dict[str, str]] = field(default_factory=list)
+    client: str | None = None
+    client_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeEvent:
+    """A deploy, config or flag change recorded on one or more services."""
+
+    service_ids: tuple[str, ...]
+    origin: str
+    summary: str
+    received_at: datetime
+    occurred_at: datetime
+    source: str | None = None
+    custom_details: Any = None
+    links: list[dict[str, str]] = field(default_factory=list)

@@ -1,0 +1,1 @@
+"""The runtime: the group-commit writer (and, later, timers and the notifier)."""

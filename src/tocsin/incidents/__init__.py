@@ -1,0 +1,1 @@
+"""Incidents: what humans respond to; opened and grouped from alerts."""

@@ -1,0 +1,90 @@
+"""Reading incidents: behind ``/api/v1/incidents`` and ``tocsin incidents``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, func, select
+
+from tocsin.incidents.models import IncidentAlert, IncidentDetail, IncidentOut, IncidentPage
+from tocsin.store.schema import alerts, incidents, services
+
+_ALERT_COUNT = select(func.count()).where(alerts.c.incident_id == incidents.c.id).scalar_subquery()
+_COLUMNS = [*incidents.c, services.c.name.label("service"), _ALERT_COUNT.label("alert_count")]
+
+
+def _from_row(row: Row[Any]) -> IncidentOut:
+    m = row._mapping
+    return IncidentOut(
+        id=m["id"],
+        service_id=m["service_id"],
+        service=m["service"],
+        title=m["title"],
+        status=m["status"],
+        alert_count=m["alert_count"],
+        created_at=m["created_at"],
+        updated_at=m["updated_at"],
+        acknowledged_at=m["acknowledged_at"],
+        resolved_at=m["resolved_at"],
+    )
+
+
+def list_incidents(
+    conn: Connection,
+    *,
+    service: str | None = None,
+    status: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int = 50,
+    cursor: str | None = None,
+) -> IncidentPage:
+    """Incidents newest first; ``status=open`` means not resolved."""
+    query = select(*_COLUMNS).join(services, services.c.id == incidents.c.service_id)
+    if service:
+        query = query.where((services.c.name == service) | (services.c.id == service))
+    if status == "open":
+        query = query.where(incidents.c.status != "resolved")
+    elif status:
+        query = query.where(incidents.c.status == status)
+    if since:
+        query = query.where(incidents.c.created_at >= since)
+    if until:
+        query = query.where(incidents.c.created_at < until)
+    if cursor:
+        query = query.where(incidents.c.id < cursor)
+    rows = conn.execute(query.order_by(incidents.c.id.desc()).limit(limit + 1)).all()
+    items = [_from_row(r) for r in rows[:limit]]
+    return IncidentPage(incidents=items, next_cursor=items[-1].id if len(rows) > limit else None)
+
+
+def get_incident(
+    conn: Connection, incident_id: str, *, max_alerts: int = 1000
+) -> IncidentDetail | None:
+    """One incident with (up to ``max_alerts`` of) its alerts."""
+    row = conn.execute(
+        select(*_COLUMNS)
+        .join(services, services.c.id == incidents.c.service_id)
+        .where(incidents.c.id == incident_id)
+    ).first()
+    if row is None:
+        return None
+    members = [
+        IncidentAlert(
+            id=a.id,
+            dedup_key=a.dedup_key,
+            status=a.status,
+            summary=a.summary,
+            severity=a.severity,
+            occurrences=a.occurrences,
+            created_at=a.created_at,
+        )
+        for a in conn.execute(
+            select(alerts)
+            .where(alerts.c.incident_id == incident_id)
+            .order_by(alerts.c.id)
+            .limit(max_alerts)
+        )
+    ]
+    return IncidentDetail(**_from_row(row).model_dump(), alerts=members)

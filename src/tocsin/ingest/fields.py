@@ -1,0 +1,108 @@
+"""Small validators shared by the ingest formats: they collect errors instead of raising."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+
+class Problems:
+    """Collects every validation problem of one payload, so the sender sees all at once."""
+
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+
+    def add(self, message: str) -> None:
+        self.messages.append(message)
+
+    def __bool__(self) -> bool:
+        return bool(self.messages)
+
+
+def clean_text(value: str) -> str:
+    """Text safe for every database: NUL is not storable in PostgreSQL text."""
+    return value.replace("\x00", "\ufffd") if "\x00" in value else value
+
+
+def text_field(
+    obj: dict[str, Any],
+    name: str,
+    path: str,
+    problems: Problems,
+    *,
+    required: bool = False,
+    max_length: int | None = None,
+) -> str | None:
+    """A string field: present and non-blank if required, at most ``max_length`` characters."""
+    value = obj.get(name)
+    if value is None:
+        if required:
+            problems.add(f"'{path}' is missing or blank")
+        return None
+    if not isinstance(value, str):
+        problems.add(f"'{path}' must be a string")
+        return None
+    if required and not value.strip():
+        problems.add(f"'{path}' is missing or blank")
+        return None
+    if max_length is not None and len(value) > max_length:
+        problems.add(f"'{path}' must be at most {max_length} characters")
+        return None
+    return clean_text(value)
+
+
+def parse_timestamp(value: str) -> datetime | None:
+    """An ISO 8601 timestamp as an aware UTC datetime, or None when it cannot be read.
+
+    Lenient where real senders are sloppy: the official PagerDuty client sends
+    ``2026-01-01T00:00:00+00:00Z`` (an offset *and* a Z); a naive time is taken as UTC.
+    """
+    text = value.strip()
+    if text.endswith("Z") and ("+" in text[10:] or "-" in text[10:]):
+        text = text[:-1]
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def timestamp_field(
+    obj: dict[str, Any], name: str, path: str, problems: Problems
+) -> datetime | None:
+    """An optional ISO 8601 timestamp field."""
+    raw = text_field(obj, name, path, problems)
+    if raw is None:
+        return None
+    parsed = parse_timestamp(raw)
+    if parsed is None:
+        problems.add(f"'{path}' must be an ISO 8601 timestamp")
+    return parsed
+
+
+def link_list(
+    obj: dict[str, Any], name: str, path: str, problems: Problems, *, url_key: str
+) -> list[dict[str, str]]:
+    """A list of objects with a required URL (``href`` or ``src``) and optional strings."""
+    value = obj.get(name)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        problems.add(f"'{path}' must be an array")
+        return []
+    items: list[dict[str, str]] = []
+    for index, item in enumerate(value):
+        where = f"{path}[{index}]"
+        if not isinstance(item, dict):
+            problems.add(f"'{where}' must be an object")
+            continue
+        if not isinstance(item.get(url_key), str) or not item[url_key].strip():
+            problems.add(f"'{where}.{url_key}' is missing or blank")
+            continue
+        entry = {
+            k: clean_text(v) for k, v in item.items() if isinstance(k, str) and isinstance(v, str)
+        }
+        items.append(entry)
+    return items

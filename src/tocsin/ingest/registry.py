@@ -1,0 +1,38 @@
+"""The integration types Tocsin accepts, and where each one's senders post.
+
+Adding an ingest format: write its module in this package, add its type here (with the
+path senders use), and route the path in ``tocsin.api.ingest_routes``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class IntegrationType:
+    """A wire format senders speak, and how they reach it."""
+
+    name: str
+    description: str
+    ingest_path: str  # relative to the server's base URL
+    key_in: str  # where the sender puts the integration key
+
+
+INTEGRATION_TYPES: dict[str, IntegrationType] = {
+    t.name: t
+    for t in [
+        IntegrationType(
+            "pagerduty",
+            "PagerDuty Events API v2 (any PagerDuty sender; change the host only)",
+            "/v2/enqueue",
+            "routing_key in the JSON body",
+        ),
+    ]
+}
+
+
+def ingest_url(base_url: str, integration_type: str, key: str) -> str:
+    """The URL a sender of ``integration_type`` posts to (the key goes where it says)."""
+    t = INTEGRATION_TYPES[integration_type]
+    return f"{base_url.rstrip('/')}{t.ingest_path}"

@@ -1,0 +1,48 @@
+"""Runtime settings, read from ``TOCSIN_*`` environment variables and command-line flags."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything a Tocsin process needs to know before it touches the database."""
+
+    model_config = SettingsConfigDict(env_prefix="TOCSIN_", extra="ignore")
+
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL; default is SQLite at DATA_DIR/tocsin.db",
+    )
+    data_dir: Path = Field(default=Path("."), description="where the default SQLite file lives")
+    host: str = "127.0.0.1"
+    port: int = 8080
+    workers: int = 1
+    log_json: bool = False
+    log_level: str = "info"
+    public_url: str | None = Field(
+        default=None, description="base URL users reach Tocsin at (for ingest URLs)"
+    )
+    sqlite_synchronous: str = Field(
+        default="FULL", description="FULL is durable against power loss; NORMAL only on crash"
+    )
+    max_batch: int = Field(default=512, ge=1, description="events per group commit, at most")
+    payload_store_limit: int = Field(
+        default=65536, ge=1024, description="bytes of raw payload kept per event"
+    )
+
+    def resolved_database_url(self) -> str:
+        """The database URL in force: the explicit one, or SQLite in the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'tocsin.db').resolve()}"
+
+    def base_url(self) -> str:
+        """Where users reach this server, for printing ingest URLs."""
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::") else self.host
+        return f"http://{host}:{self.port}"

@@ -1,0 +1,1 @@
+"""Storage: the schema, migrations and the database connection, for SQLite and PostgreSQL."""

@@ -1,0 +1,200 @@
+"""The database schema: one SQLAlchemy ``MetaData`` shared by both databases.
+
+Alembic migrations in ``store/migrations`` must produce exactly this schema; a test compares
+them. Ids are text made by ``tocsin.ids`` so rows can be bulk-inserted without a round trip.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+
+from tocsin.store.types import JSONText, UTCDateTime
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+ID = String(32)
+
+teams = Table(
+    "teams",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("description", Text, nullable=False, server_default=""),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("archived_at", UTCDateTime),
+)
+
+services = Table(
+    "services",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("description", Text, nullable=False, server_default=""),
+    Column("team_id", ID, ForeignKey("teams.id")),
+    Column("tier", Integer, nullable=False, server_default="3"),
+    Column("links", JSONText, nullable=False, server_default="[]"),
+    # "open_incident": alerts join the service's open incident; "per_alert": one each.
+    Column("incident_grouping", String(32), nullable=False, server_default="open_incident"),
+    Column("auto_resolve_incidents", Boolean, nullable=False, server_default=text("true")),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("archived_at", UTCDateTime),
+)
+
+integrations = Table(
+    "integrations",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("service_id", ID, ForeignKey("services.id"), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("type", String(32), nullable=False),
+    Column("key", String(128), nullable=False, unique=True),
+    Column("rate_limit_per_minute", Integer),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    UniqueConstraint("service_id", "name"),
+)
+
+change_sources = Table(
+    "change_sources",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("key", String(128), nullable=False, unique=True),
+    Column("description", Text, nullable=False, server_default=""),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+change_source_services = Table(
+    "change_source_services",
+    metadata,
+    Column("change_source_id", ID, ForeignKey("change_sources.id"), primary_key=True),
+    Column("service_id", ID, ForeignKey("services.id"), primary_key=True),
+)
+
+incidents = Table(
+    "incidents",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("service_id", ID, ForeignKey("services.id"), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("acknowledged_at", UTCDateTime),
+    Column("resolved_at", UTCDateTime),
+    Index(None, "service_id", "status"),
+    Index(None, "created_at"),
+)
+
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("service_id", ID, ForeignKey("services.id"), nullable=False),
+    Column("integration_id", ID, nullable=False),
+    Column("incident_id", ID, ForeignKey("incidents.id")),
+    Column("dedup_key", String(255), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("source", Text, nullable=False),
+    Column("severity", String(16), nullable=False),
+    Column("component", Text),
+    Column("group_name", Text),
+    Column("class_name", Text),
+    Column("custom_details", JSONText),
+    Column("links", JSONText, nullable=False, server_default="[]"),
+    Column("images", JSONText, nullable=False, server_default="[]"),
+    Column("client", Text),
+    Column("client_url", Text),
+    Column("occurred_at", UTCDateTime),
+    Column("occurrences", Integer, nullable=False, server_default="1"),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("last_seen_at", UTCDateTime, nullable=False),
+    Column("acknowledged_at", UTCDateTime),
+    Column("resolved_at", UTCDateTime),
+    # The database, not the code, guarantees one open alert per (service, dedup key):
+    # concurrent triggers, several processes or a retried batch can never create twins.
+    Index(
+        "uq_alerts_open_dedup",
+        "service_id",
+        "dedup_key",
+        unique=True,
+        sqlite_where=text("status != 'resolved'"),
+        postgresql_where=text("status != 'resolved'"),
+    ),
+    Index(None, "service_id", "dedup_key"),
+    Index(None, "incident_id"),
+    Index(None, "status", "created_at"),
+    Index(None, "created_at"),
+)
+
+alert_events = Table(
+    "alert_events",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("received_at", UTCDateTime, nullable=False),
+    Column("integration_id", ID, nullable=False),
+    Column("service_id", ID, nullable=False),
+    Column("alert_id", ID),
+    Column("dedup_key", String(255), nullable=False),
+    Column("action", String(16), nullable=False),
+    # What the event did: created, appended, acknowledged, resolved, or ignored (PagerDuty
+    # answers 202 to a follow-up with no open alert; we keep it so nothing answered is lost).
+    Column("outcome", String(16), nullable=False),
+    Column("payload", Text, nullable=False),
+    Index(None, "alert_id"),
+    Index(None, "service_id", "dedup_key"),
+)
+
+changes = Table(
+    "changes",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("service_id", ID, ForeignKey("services.id"), nullable=False),
+    Column("origin", String(64), nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("source", Text),
+    Column("occurred_at", UTCDateTime, nullable=False),
+    Column("received_at", UTCDateTime, nullable=False),
+    Column("custom_details", JSONText),
+    Column("links", JSONText, nullable=False, server_default="[]"),
+    Index(None, "service_id", "occurred_at"),
+    Index(None, "occurred_at"),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("name", String(200), nullable=False),
+    # sha256 of the token: tokens are 256-bit random, so a fast hash is safe (no guessing).
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("last_used_at", UTCDateTime),
+    Column("revoked_at", UTCDateTime),
+)
