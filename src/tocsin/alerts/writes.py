@@ -94,6 +94,7 @@ def load_open_alerts(
     """The open alerts that the events' (service, dedup key) pairs refer to."""
     wanted = {(e.route.service_id, e.dedup_key) for e in events}
     keys = sorted({k for _, k in wanted})
+    service_ids = sorted({s for s, _ in wanted})
     rows = conn.execute(
         select(
             alerts.c.id,
@@ -102,7 +103,7 @@ def load_open_alerts(
             alerts.c.dedup_key,
             alerts.c.status,
             alerts.c.incident_id,
-        ).where(alerts.c.dedup_key.in_(keys), _OPEN)
+        ).where(alerts.c.service_id.in_(service_ids), alerts.c.dedup_key.in_(keys), _OPEN)
     )
     found: dict[tuple[str, str], OpenAlert] = {}
     for aid, sid, iid, key, status, inc in rows:

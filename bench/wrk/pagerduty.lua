@@ -1,0 +1,58 @@
+-- wrk script: PagerDuty Events v2 bodies. Scenario from env TOCSIN_BENCH_SCENARIO:
+--   unique   every request triggers a new dedup key
+--   repeated every request triggers the same key (the dedup path)
+--   mix      per key: trigger, trigger, acknowledge, resolve (a realistic life cycle)
+-- Routing key from TOCSIN_BENCH_KEY. Writes latency percentiles to TOCSIN_BENCH_OUT.
+local key = os.getenv("TOCSIN_BENCH_KEY") or "00000000000000000000000000000000"
+local scenario = os.getenv("TOCSIN_BENCH_SCENARIO") or "unique"
+local out = os.getenv("TOCSIN_BENCH_OUT")
+local counter = 0
+local thread_id = 0
+local threads = {}
+
+function setup(thread)
+  thread:set("thread_id", #threads)
+  table.insert(threads, thread)
+end
+
+local function trigger(dedup)
+  return '{"routing_key":"' .. key .. '","event_action":"trigger","dedup_key":"' .. dedup ..
+    '","payload":{"summary":"CPU above 90% on web-' .. dedup .. '","source":"web-' .. dedup ..
+    '","severity":"critical","component":"web","group":"prod","class":"cpu",' ..
+    '"custom_details":{"cpu":93.5,"region":"eu-west-1"}}}'
+end
+
+local function follow_up(action, dedup)
+  return '{"routing_key":"' .. key .. '","event_action":"' .. action .. '","dedup_key":"' .. dedup .. '"}'
+end
+
+function request()
+  counter = counter + 1
+  local body
+  if scenario == "repeated" then
+    body = trigger("same-key")
+  elseif scenario == "mix" then
+    local n = math.floor((counter - 1) / 4)
+    local step = (counter - 1) % 4
+    local dedup = "t" .. thread_id .. "-" .. n
+    if step < 2 then body = trigger(dedup)
+    elseif step == 2 then body = follow_up("acknowledge", dedup)
+    else body = follow_up("resolve", dedup) end
+  else
+    body = trigger("t" .. thread_id .. "-" .. counter)
+  end
+  return wrk.format("POST", "/v2/enqueue", {["Content-Type"] = "application/json"}, body)
+end
+
+function done(summary, latency, requests)
+  if out == nil then return end
+  local f = io.open(out, "w")
+  f:write(string.format(
+    '{"requests":%d,"duration_us":%d,"errors_status":%d,"errors_connect":%d,' ..
+    '"errors_read":%d,"errors_write":%d,"errors_timeout":%d,' ..
+    '"p50_us":%d,"p90_us":%d,"p99_us":%d,"max_us":%d}\n',
+    summary.requests, summary.duration, summary.errors.status, summary.errors.connect,
+    summary.errors.read, summary.errors.write, summary.errors.timeout,
+    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max))
+  f:close()
+end

@@ -1,0 +1,168 @@
+"""Building the ASGI application: one app serving ingest, /api/v1, health and metrics."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import FastAPI
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Mount
+
+from tocsin import __version__
+from tocsin.api import v1
+from tocsin.api.errors import install_error_handlers, json_response
+from tocsin.api.ingest_openapi import INGEST_PATHS
+from tocsin.api.ingest_routes import ingest_routes
+from tocsin.clock import Clock, SystemClock
+from tocsin.engine.writer import GroupCommitWriter
+from tocsin.ingest.routing import KeyDirectory
+from tocsin.observability.metrics import Metrics
+from tocsin.runtime import Runtime
+from tocsin.settings import Settings
+from tocsin.store.db import create_db_engine
+from tocsin.store.migrate import schema_is_current
+
+log = logging.getLogger(__name__)
+
+KEY_RELOAD_SECONDS = 5.0
+
+
+def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
+    """Connect to the database and create the process's shared objects (not started)."""
+    engine = create_db_engine(
+        settings.resolved_database_url(), sqlite_synchronous=settings.sqlite_synchronous
+    )
+    metrics = Metrics(engine)
+    return Runtime(
+        settings=settings,
+        engine=engine,
+        clock=clock or SystemClock(),
+        writer=GroupCommitWriter(
+            engine,
+            max_batch=settings.max_batch,
+            payload_limit=settings.payload_store_limit,
+            on_batch=metrics.batch_size.observe,
+        ),
+        keys=KeyDirectory(engine, ttl_seconds=KEY_RELOAD_SECONDS),
+        metrics=metrics,
+    )
+
+
+def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Starlette:
+    """The Tocsin application for ``settings`` (read from ``TOCSIN_*`` when omitted).
+
+    The root is a bare Starlette app whose first routes are the ingest endpoints (the hot
+    path skips FastAPI's per-request machinery); everything else is the FastAPI app mounted
+    under it, which also serves ``/openapi.json`` describing every route.
+    """
+    runtime = build_runtime(settings or Settings(), clock)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        await asyncio.to_thread(runtime.keys.reload)
+        runtime.writer.start()
+        reloader = asyncio.create_task(_reload_keys_forever(runtime))
+        try:
+            yield
+        finally:
+            reloader.cancel()
+            await runtime.writer.stop()
+            runtime.engine.dispose()
+
+    api = FastAPI(
+        title="Tocsin",
+        version=__version__,
+        description="Self-hosted incident response. Ingest endpoints are drop-in compatible "
+        "with PagerDuty Events API v2; the REST API lives under /api/v1.",
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    api.state.runtime = runtime
+    install_error_handlers(api)
+    api.include_router(v1.router)
+    _add_operational_routes(api, runtime)
+    _document_ingest_routes(api)
+
+    root = Starlette(
+        routes=[*ingest_routes(runtime), Mount("/", app=api)],
+        lifespan=lifespan,
+        exception_handlers={Exception: _internal_error},
+    )
+    root.state.runtime = runtime
+    return root
+
+
+async def _internal_error(_: Request, exc: Exception) -> Response:
+    log.error("unhandled error", exc_info=exc)
+    return json_response({"code": "internal_error", "message": "internal error"}, 500)
+
+
+def create_app_from_env() -> Starlette:
+    """Factory for ``uvicorn --factory`` (several workers): settings from the environment."""
+    return create_app(Settings())
+
+
+async def _reload_keys_forever(runtime: Runtime) -> None:
+    while True:
+        await asyncio.sleep(KEY_RELOAD_SECONDS)
+        try:
+            await asyncio.to_thread(runtime.keys.reload)
+        except Exception:
+            log.exception("reloading integration keys failed; keeping the cached ones")
+
+
+def _add_operational_routes(app: FastAPI, runtime: Runtime) -> None:
+    @app.get("/healthz", tags=["operations"])
+    def healthz() -> dict[str, str]:
+        """The process is up (it does not look at the database)."""
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["operations"])
+    def readyz() -> Response:
+        """Ready for traffic: the database answers and its schema is current."""
+        try:
+            with runtime.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            current = schema_is_current(runtime.engine)
+        except Exception as exc:
+            return json_response(
+                {"status": "unavailable", "code": "database_unreachable", "message": str(exc)},
+                503,
+            )
+        if not current:
+            return json_response(
+                {
+                    "status": "unavailable",
+                    "code": "schema_outdated",
+                    "message": "run `tocsin db upgrade`",
+                },
+                503,
+            )
+        return json_response({"status": "ready"}, 200)
+
+    @app.get("/metrics", tags=["operations"], response_class=Response)
+    def metrics() -> Response:
+        """Prometheus text format."""
+        return Response(generate_latest(runtime.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+
+def _document_ingest_routes(app: FastAPI) -> None:
+    """Add the plain Starlette ingest routes to ``/openapi.json`` so it lists every route."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = build()
+            schema["paths"].update(INGEST_PATHS)
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

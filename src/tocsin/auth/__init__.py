@@ -1,0 +1,1 @@
+"""Authentication: API tokens for /api/v1 (integration keys only authenticate ingest)."""

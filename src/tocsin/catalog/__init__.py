@@ -1,0 +1,1 @@
+"""The service catalog: teams, services and their integrations (written by ``tocsin apply``)."""

@@ -1,0 +1,202 @@
+"""``tocsin``: serve, database, tokens, the world file, and listings."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from tocsin.cli.context import CliState, console, fail, state
+from tocsin.cli.read import alerts_app, incidents_app, integrations_app
+from tocsin.cli.world import apply_command, export_command
+from tocsin.clock import SystemClock
+from tocsin.settings import Settings
+
+app = typer.Typer(
+    name="tocsin",
+    help="Tocsin: self-hosted incident response.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+token_app = typer.Typer(help="API tokens for /api/v1.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(token_app, name="token")
+app.add_typer(alerts_app, name="alerts")
+app.add_typer(incidents_app, name="incidents")
+app.add_typer(integrations_app, name="integrations")
+app.command("apply")(apply_command)
+app.command("export")(export_command)
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    database_url: Annotated[
+        str | None,
+        typer.Option(help="SQLAlchemy URL [env TOCSIN_DATABASE_URL]", show_default=False),
+    ] = None,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(help="where the default SQLite file lives [env TOCSIN_DATA_DIR]"),
+    ] = None,
+) -> None:
+    """Settings come from TOCSIN_* environment variables; these flags override them."""
+    overrides: dict[str, object] = {}
+    if database_url:
+        overrides["database_url"] = database_url
+    if data_dir:
+        overrides["data_dir"] = data_dir
+    ctx.obj = CliState(Settings(**overrides))  # type: ignore[arg-type]
+
+
+@db_app.command("upgrade")
+def db_upgrade(ctx: typer.Context) -> None:
+    """Apply every pending migration (safe to run repeatedly)."""
+    from tocsin.store.migrate import current_revision, upgrade
+
+    st = state(ctx)
+    _ensure_data_dir(st.settings)
+    upgrade(st.engine)
+    console.print(f"database at revision {current_revision(st.engine)}")
+
+
+@db_app.command("current")
+def db_current(ctx: typer.Context) -> None:
+    """Show the database's migration revision and whether it is current."""
+    from tocsin.store.migrate import current_revision, head_revision
+
+    st = state(ctx)
+    current, head = current_revision(st.engine), head_revision()
+    console.print(f"current: {current}  head: {head}  {'(up to date)' if current == head else ''}")
+
+
+@token_app.command("create")
+def token_create(
+    ctx: typer.Context, name: Annotated[str, typer.Option(help="who or what uses it")]
+) -> None:
+    """Create an API token; it is printed once and only its hash is stored."""
+    from tocsin.auth.tokens import create_token
+
+    st = state(ctx)
+    with st.engine.begin() as conn:
+        token = create_token(conn, name=name, now=SystemClock().now())
+    console.print(f"token {token.name!r} ({token.id}); it is shown only now:")
+    print(token.secret)
+
+
+@app.command()
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str | None, typer.Option(help="address to listen on [127.0.0.1]")] = None,
+    port: Annotated[int | None, typer.Option(help="port [8080]")] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="processes (PostgreSQL)")] = None,
+    log_json: Annotated[bool, typer.Option("--log-json", help="JSON log lines")] = False,
+    migrate: Annotated[bool, typer.Option(help="apply migrations on start")] = True,
+) -> None:
+    """Serve ingest, the API, health and metrics."""
+    st = state(ctx)
+    settings = st.settings.model_copy(
+        update={
+            k: v
+            for k, v in {"host": host, "port": port, "workers": workers}.items()
+            if v is not None
+        }
+        | ({"log_json": True} if log_json else {})
+    )
+    run_server(settings, migrate=migrate)
+
+
+def run_server(settings: Settings, *, migrate: bool = True, banner: str = "") -> None:
+    """Migrate (unless told not to), print where we listen, and run uvicorn."""
+    import uvicorn
+
+    from tocsin.api.app import create_app
+    from tocsin.observability.logs import configure_logging
+    from tocsin.store.db import create_db_engine, is_sqlite
+    from tocsin.store.migrate import upgrade
+
+    configure_logging(json_lines=settings.log_json, level=settings.log_level)
+    _ensure_data_dir(settings)
+    url = settings.resolved_database_url()
+    if migrate:
+        engine = create_db_engine(url)
+        upgrade(engine)
+        engine.dispose()
+    if settings.workers > 1 and is_sqlite(url):
+        console.print(
+            "[yellow]warning:[/yellow] SQLite wants one writer; use PostgreSQL for --workers > 1"
+        )
+    if banner:
+        console.print(banner)
+    console.print(f"Tocsin listening on {settings.base_url()}", highlight=False)
+    common: dict[str, object] = {
+        "host": settings.host,
+        "port": settings.port,
+        "loop": "uvloop",
+        "http": "httptools",
+        "log_config": None,
+        "access_log": False,
+        "timeout_graceful_shutdown": 10,
+    }
+    if settings.workers > 1:
+        # Worker processes build their own app from the environment.
+        for key, value in settings.model_dump(exclude_none=True).items():
+            os.environ[f"TOCSIN_{key.upper()}"] = str(value)
+        uvicorn.run(
+            "tocsin.api.app:create_app_from_env",
+            factory=True,
+            workers=settings.workers,
+            **common,  # type: ignore[arg-type]
+        )
+    else:
+        uvicorn.run(create_app(settings), **common)  # type: ignore[arg-type]
+
+
+@app.command()
+def demo(
+    ctx: typer.Context,
+    world: Annotated[Path, typer.Option(help="world file to apply")] = Path("examples/demo.yaml"),
+    port: Annotated[int, typer.Option(help="port")] = 8080,
+) -> None:
+    """Create the database, apply the demo world, make an admin token, and serve."""
+    from tocsin.auth.tokens import create_token
+    from tocsin.catalog.service import list_change_sources, list_integrations
+    from tocsin.store.migrate import upgrade
+    from tocsin.world import WorldFileError, apply_world, load_world_file
+
+    st = state(ctx)
+    settings = st.settings.model_copy(update={"port": port})
+    _ensure_data_dir(settings)
+    upgrade(st.engine)
+    try:
+        world_doc = load_world_file(world)
+    except WorldFileError as exc:
+        fail(str(exc))
+        return
+    now = SystemClock().now()
+    apply_world(st.engine, world_doc, now)
+    with st.engine.begin() as conn:
+        token = create_token(conn, name="demo-admin", now=now)
+        integrations = list_integrations(conn, settings.base_url())
+        sources = list_change_sources(conn, settings.base_url())
+    lines = [
+        "",
+        f"[bold]Tocsin demo[/bold] on {settings.base_url()}",
+        f"Database: {settings.resolved_database_url()}",
+        f"Admin API token (shown once): [bold]{token.secret}[/bold]",
+        f"  curl -H 'Authorization: Bearer {token.secret}' {settings.base_url()}/api/v1/alerts",
+        "Ingest URLs:",
+    ]
+    for i in integrations:
+        lines.append(f"  {i.service}/{i.name} ({i.type}): POST {i.ingest_url}  key {i.key}")
+    for s in sources:
+        lines.append(f"  change source {s.name}: POST {s.ingest_url}  key {s.key}")
+    run_server(settings, migrate=False, banner="\n".join(lines) + "\n")
+
+
+def _ensure_data_dir(settings: Settings) -> None:
+    if not settings.database_url:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,143 @@
+"""Listing commands: ``tocsin alerts``, ``tocsin incidents``, ``tocsin integrations``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from tocsin.alerts import service as alert_service
+from tocsin.catalog import service as catalog
+from tocsin.cli.context import fail, print_json, print_table, state
+from tocsin.incidents import service as incident_service
+
+alerts_app = typer.Typer(help="Alerts received from senders.", no_args_is_help=True)
+incidents_app = typer.Typer(help="Incidents opened from alerts.", no_args_is_help=True)
+integrations_app = typer.Typer(help="Integrations and their ingest URLs.", no_args_is_help=True)
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="print JSON instead of a table")]
+Limit = Annotated[int, typer.Option(min=1, max=500, help="how many, newest first")]
+
+
+@alerts_app.command("list")
+def alerts_list(
+    ctx: typer.Context,
+    service: Annotated[str | None, typer.Option(help="service name or id")] = None,
+    status: Annotated[str | None, typer.Option(help="triggered, acknowledged or resolved")] = None,
+    dedup_key: Annotated[str | None, typer.Option(help="only this dedup key")] = None,
+    limit: Limit = 50,
+    as_json: JsonFlag = False,
+) -> None:
+    """List alerts, newest first."""
+    with state(ctx).engine.connect() as conn:
+        page = alert_service.list_alerts(
+            conn, service=service, status=status, dedup_key=dedup_key, limit=limit
+        )
+    if as_json:
+        print_json(page)
+        return
+    print_table(
+        "Alerts",
+        ["id", "service", "status", "severity", "count", "dedup key", "summary", "last seen"],
+        [
+            (
+                a.id,
+                a.service,
+                a.status,
+                a.severity,
+                a.occurrences,
+                a.dedup_key,
+                a.summary,
+                a.last_seen_at.isoformat(timespec="seconds"),
+            )
+            for a in page.alerts
+        ],
+    )
+
+
+@alerts_app.command("show")
+def alerts_show(ctx: typer.Context, alert_id: str, as_json: JsonFlag = False) -> None:
+    """Show one alert with its event log."""
+    with state(ctx).engine.connect() as conn:
+        alert = alert_service.get_alert(conn, alert_id)
+    if alert is None:
+        fail(f"no alert {alert_id}")
+        return
+    if as_json:
+        print_json(alert)
+        return
+    print_table(
+        f"Alert {alert.id}: {alert.summary}",
+        ["field", "value"],
+        [
+            ("service", alert.service),
+            ("status", alert.status),
+            ("severity", alert.severity),
+            ("dedup key", alert.dedup_key),
+            ("incident", alert.incident_id),
+            ("occurrences", alert.occurrences),
+            ("created", alert.created_at.isoformat()),
+            ("last seen", alert.last_seen_at.isoformat()),
+        ],
+    )
+    print_table(
+        "Event log",
+        ["received", "action", "outcome"],
+        [(e.received_at.isoformat(), e.action, e.outcome) for e in alert.events],
+    )
+
+
+@incidents_app.command("list")
+def incidents_list(
+    ctx: typer.Context,
+    service: Annotated[str | None, typer.Option(help="service name or id")] = None,
+    status: Annotated[
+        str | None, typer.Option(help="open, triggered, acknowledged, resolved")
+    ] = None,
+    limit: Limit = 50,
+    as_json: JsonFlag = False,
+) -> None:
+    """List incidents, newest first."""
+    with state(ctx).engine.connect() as conn:
+        page = incident_service.list_incidents(conn, service=service, status=status, limit=limit)
+    if as_json:
+        print_json(page)
+        return
+    print_table(
+        "Incidents",
+        ["id", "service", "status", "alerts", "title", "opened"],
+        [
+            (
+                i.id,
+                i.service,
+                i.status,
+                i.alert_count,
+                i.title,
+                i.created_at.isoformat(timespec="seconds"),
+            )
+            for i in page.incidents
+        ],
+    )
+
+
+@integrations_app.command("list")
+def integrations_list(ctx: typer.Context, as_json: JsonFlag = False) -> None:
+    """List integrations with the URL and key each sender needs."""
+    st = state(ctx)
+    with st.engine.connect() as conn:
+        items = catalog.list_integrations(conn, st.settings.base_url())
+        sources = catalog.list_change_sources(conn, st.settings.base_url())
+    if as_json:
+        print_json({"integrations": items, "change_sources": sources})
+        return
+    print_table(
+        "Integrations",
+        ["service", "name", "type", "ingest URL", "key", "key goes in"],
+        [(i.service, i.name, i.type, i.ingest_url, i.key, i.key_in) for i in items],
+    )
+    if sources:
+        print_table(
+            "Change sources",
+            ["name", "ingest URL", "key"],
+            [(s.name, s.ingest_url, s.key) for s in sources],
+        )

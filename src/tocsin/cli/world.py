@@ -1,0 +1,48 @@
+"""``tocsin apply`` and ``tocsin export``: configuration as code."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from tocsin.cli.context import console, fail, print_json, state
+from tocsin.clock import SystemClock
+
+
+def apply_command(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Option("-f", "--file", help="world YAML file", exists=False)],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="show the plan, change nothing")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="print the plan as JSON")] = False,
+) -> None:
+    """Show the plan for FILE and apply it (idempotent)."""
+    from tocsin.store.migrate import upgrade
+    from tocsin.world import WorldFileError, apply_world, load_world_file, render_plan
+
+    st = state(ctx)
+    try:
+        world = load_world_file(file)
+    except WorldFileError as exc:
+        fail(str(exc))
+        return
+    upgrade(st.engine)
+    plan = apply_world(st.engine, world, SystemClock().now(), dry_run=dry_run)
+    if as_json:
+        print_json(plan.as_dict())
+        return
+    console.print(render_plan(plan), highlight=False)
+    if dry_run:
+        console.print("(dry run: nothing was changed)")
+
+
+def export_command(ctx: typer.Context) -> None:
+    """Print the current world as YAML that ``tocsin apply`` accepts unchanged."""
+    from tocsin.world import export_world
+
+    with state(ctx).engine.connect() as conn:
+        sys.stdout.write(export_world(conn))

@@ -1,0 +1,1 @@
+"""Watching Tocsin itself: metrics for Prometheus and structured logs."""
