@@ -2,26 +2,20 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 from datetime import datetime
 
-_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford base32, lower case
-
-
-def _b32(number: int, length: int) -> str:
-    chars = []
-    for _ in range(length):
-        chars.append(_ALPHABET[number & 31])
-        number >>= 5
-    return "".join(reversed(chars))
-
 
 def new_id(when: datetime) -> str:
-    """A 20-character id that sorts by creation time (ms), then 50 random bits."""
+    """A 16-character id: 48 bits of milliseconds, then 32 random bits.
+
+    Base32hex keeps the byte order, so ids sort by creation time (ties broken at random).
+    """
     millis = int(when.timestamp() * 1000)
-    rand = int.from_bytes(os.urandom(7), "big") >> 6
-    return _b32(millis, 10) + _b32(rand, 10)
+    raw = millis.to_bytes(6, "big") + os.urandom(4)
+    return base64.b32hexencode(raw).decode().lower()
 
 
 def new_secret(nbytes: int = 16) -> str:

@@ -18,6 +18,7 @@ from starlette.routing import Mount
 
 from tocsin import __version__
 from tocsin.api import v1
+from tocsin.api.asgi import IngestDispatcher
 from tocsin.api.errors import install_error_handlers, json_response
 from tocsin.api.ingest_openapi import INGEST_PATHS
 from tocsin.api.ingest_routes import ingest_routes
@@ -56,12 +57,12 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
     )
 
 
-def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Starlette:
+def create_app(settings: Settings | None = None, clock: Clock | None = None) -> IngestDispatcher:
     """The Tocsin application for ``settings`` (read from ``TOCSIN_*`` when omitted).
 
-    The root is a bare Starlette app whose first routes are the ingest endpoints (the hot
-    path skips FastAPI's per-request machinery); everything else is the FastAPI app mounted
-    under it, which also serves ``/openapi.json`` describing every route.
+    Ingest paths go straight to raw ASGI handlers (the hot path skips every framework
+    layer); everything else reaches the FastAPI app, which also serves ``/openapi.json``
+    describing every route, ingest included.
     """
     runtime = build_runtime(settings or Settings(), clock)
 
@@ -91,13 +92,13 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     _add_operational_routes(api, runtime)
     _document_ingest_routes(api)
 
-    root = Starlette(
-        routes=[*ingest_routes(runtime), Mount("/", app=api)],
+    app = Starlette(
+        routes=[Mount("/", app=api)],
         lifespan=lifespan,
         exception_handlers={Exception: _internal_error},
     )
-    root.state.runtime = runtime
-    return root
+    app.state.runtime = runtime
+    return IngestDispatcher(ingest_routes(runtime), app)
 
 
 async def _internal_error(_: Request, exc: Exception) -> Response:
@@ -105,7 +106,7 @@ async def _internal_error(_: Request, exc: Exception) -> Response:
     return json_response({"code": "internal_error", "message": "internal error"}, 500)
 
 
-def create_app_from_env() -> Starlette:
+def create_app_from_env() -> IngestDispatcher:
     """Factory for ``uvicorn --factory`` (several workers): settings from the environment."""
     return create_app(Settings())
 

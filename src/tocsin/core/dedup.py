@@ -13,7 +13,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from tocsin.core.events import Action, AlertEvent, AlertStatus
-from tocsin.core.grouping import GroupingMode, choose_incident
+from tocsin.core.grouping import choose_incident
 
 
 class Outcome(StrEnum):
@@ -117,14 +117,14 @@ def plan_batch(
     events: Iterable[AlertEvent],
     open_alerts: Mapping[tuple[str, str], OpenAlert],
     open_incidents: Mapping[str, str],
-    grouping: Mapping[str, GroupingMode],
     new_id: Callable[[datetime], str],
 ) -> BatchPlan:
     """Apply ``events`` in order and return the writes that produce the same end state.
 
     ``open_alerts`` is keyed by (service id, dedup key); ``open_incidents`` maps a service id
-    to its newest open incident. An alert resolved and re-triggered inside one batch yields
-    two alerts: the resolved one and a new open one. Because a stored open alert may be
+    to its newest open incident; each event's route says how its service groups alerts.
+    An alert resolved and re-triggered inside one batch yields two alerts: the resolved one
+    and a new open one. Because a stored open alert may be
     resolved and replaced in the same batch, the store applies updates before inserts, so
     the one-open-alert-per-key index is never violated.
     """
@@ -141,7 +141,7 @@ def plan_batch(
             plan.events.append(EventRecord(event, None, outcome))
             continue
         if outcome is Outcome.CREATED:
-            change = _open_new_alert(event, plan, incident_for_service, grouping, new_id)
+            change = _open_new_alert(event, plan, incident_for_service, new_id)
             current[key] = change
         else:
             assert open_alert is not None
@@ -190,12 +190,10 @@ def _open_new_alert(
     event: AlertEvent,
     plan: BatchPlan,
     incident_for_service: dict[str, str],
-    grouping: Mapping[str, GroupingMode],
     new_id: Callable[[datetime], str],
 ) -> AlertChange:
     service_id = event.route.service_id
-    mode = grouping.get(service_id, GroupingMode.OPEN_INCIDENT)
-    incident_id = choose_incident(mode, incident_for_service.get(service_id))
+    incident_id = choose_incident(event.route.grouping, incident_for_service.get(service_id))
     if incident_id is None:
         incident_id = new_id(event.received_at)
         plan.incidents.append(

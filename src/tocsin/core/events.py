@@ -7,6 +7,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from tocsin.core.grouping import GroupingMode
+
 
 class Action(StrEnum):
     """What a sender asks for."""
@@ -35,11 +37,13 @@ class AlertStatus(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Route:
-    """Where an event goes: resolved from the credential it came with."""
+    """Where an event goes, resolved from its credential, and how that service groups."""
 
     integration_id: str
     service_id: str
     integration_type: str
+    grouping: GroupingMode = GroupingMode.OPEN_INCIDENT
+    auto_resolve_incidents: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, select
 
 from tocsin.core.events import Route
-from tocsin.store.schema import change_source_services, change_sources, integrations
+from tocsin.core.grouping import GroupingMode
+from tocsin.store.schema import change_source_services, change_sources, integrations, services
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +79,7 @@ class KeyDirectory:
         """Read every key from the database (blocking; call it off the event loop)."""
         keys: dict[str, KeyInfo] = {}
         with self._engine.connect() as conn:
-            for iid, sid, name, itype, key, limit in conn.execute(
+            for iid, sid, name, itype, key, limit, grouping, auto in conn.execute(
                 select(
                     integrations.c.id,
                     integrations.c.service_id,
@@ -86,9 +87,14 @@ class KeyDirectory:
                     integrations.c.type,
                     integrations.c.key,
                     integrations.c.rate_limit_per_minute,
+                    services.c.incident_grouping,
+                    services.c.auto_resolve_incidents,
                 )
+                .join(services, services.c.id == integrations.c.service_id)
+                .where(services.c.archived_at.is_(None))
             ):
-                keys[key] = KeyInfo(Route(iid, sid, itype), (sid,), f"integration:{name}", limit)
+                route = Route(iid, sid, itype, GroupingMode(grouping), bool(auto))
+                keys[key] = KeyInfo(route, (sid,), f"integration:{name}", limit)
             members: dict[str, list[str]] = {}
             for csid, sid in conn.execute(select(change_source_services)):
                 members.setdefault(csid, []).append(sid)

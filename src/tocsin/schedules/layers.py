@@ -102,21 +102,25 @@ def change_participants(
 ) -> Layer:
     """Replace the layer's participants from ``at`` (or its next handoff), keeping history.
 
-    The rotation in force at ``at`` (or the first one, if ``at`` is earlier) provides the
-    turn length, handoff time and restrictions; ``time_zone`` is the schedule's zone.
+    The rotation in force at ``at`` provides the turn length, handoff time and
+    restrictions; ``time_zone`` is the schedule's zone. An edit dated before the layer's
+    first revision applies from that revision, and one dated before the rotation starts
+    applies at once (nobody is on call yet, so there is no turn to finish).
     """
     zone = as_zone(time_zone)
-    moment = to_utc(at)
+    # An edit dated before the layer's first revision edits that first revision.
+    requested = to_utc(at)
+    moment = max(requested, layer.revisions[0].effective_from.astimezone(UTC))
     base = (revision_at(layer, moment) or layer.revisions[0]).rotation
     grid = HandoffGrid(base, zone)
     # Pin the wall-clock handoff so a new start on a DST-shifted handoff keeps the grid.
     rotation = replace(base, participants=tuple(participants), handoff=handoff_time(base, zone))
     effective_from = moment
-    if anchor is EditAnchor.CONTINUE or moment < grid.start:
-        pass
-    elif anchor is EditAnchor.RESTART:
+    # Before anyone from this rotation is on call there is no turn to finish or restart.
+    started = requested == moment and moment >= grid.start
+    if started and anchor is EditAnchor.RESTART:
         rotation = replace(rotation, start=grid.handoff_at(grid.index_at(moment)))
-    else:
+    elif started and anchor is EditAnchor.NEXT_HANDOFF:
         effective_from = grid.handoff_at(grid.index_at(moment) + 1)
         rotation = replace(rotation, start=effective_from)
     return revise(layer, Revision(effective_from, rotation))

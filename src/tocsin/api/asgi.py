@@ -1,0 +1,95 @@
+"""Raw ASGI plumbing for the ingest hot path: no framework between uvicorn and the handler.
+
+A bare Starlette endpoint spends most of its time in the framework (request and response
+objects, middleware wrappers); ingest routes are called directly by ``IngestDispatcher``
+and everything else falls through to the full application.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Iterable
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+_JSON = (b"content-type", b"application/json")
+_INTERNAL = b'{"code":"internal_error","message":"internal error; see the server log"}'
+
+
+class BodyError(Exception):
+    """The request body cannot be read as an event (too large, wrong type, cut short)."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+def header(scope: Scope, name: bytes) -> bytes | None:
+    """A request header by its lower-case name (servers lower-case names in ASGI)."""
+    for key, value in scope["headers"]:
+        if key == name:
+            return bytes(value)
+    return None
+
+
+async def read_json_body(scope: Scope, receive: Receive, limit: int) -> bytes:
+    """The body, after checking its content type, and never reading more than ``limit``."""
+    ctype = header(scope, b"content-type")
+    if ctype is not None:
+        media = ctype.split(b";", 1)[0].strip().lower()
+        if media != b"application/json" and not media.endswith(b"+json"):
+            raise BodyError(415, "unsupported_media_type", "Content-Type must be application/json")
+    length = header(scope, b"content-length")
+    if length is not None and length.isdigit() and int(length) > limit:
+        raise BodyError(413, "payload_too_large", f"Request body exceeds {limit} bytes")
+    body = b""
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise BodyError(400, "incomplete_body", "the client disconnected")
+        body += message.get("body", b"")
+        if len(body) > limit:
+            raise BodyError(413, "payload_too_large", f"Request body exceeds {limit} bytes")
+        if not message.get("more_body", False):
+            return body
+
+
+async def send_json(
+    send: Send, status: int, body: bytes, headers: Iterable[tuple[bytes, bytes]] = ()
+) -> None:
+    """Answer with an already-encoded JSON body."""
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [_JSON, (b"content-length", str(len(body)).encode()), *headers],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+class IngestDispatcher:
+    """Sends requests for the ingest paths straight to their handlers; the rest to ``app``."""
+
+    def __init__(self, routes: dict[str, Handler], app: ASGIApp) -> None:
+        self.routes = routes
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            handler = self.routes.get(scope["path"])
+            if handler is not None:
+                try:
+                    await handler(scope, receive, send)
+                except Exception:
+                    log.exception("ingest handler failed on %s", scope["path"])
+                    try:
+                        await send_json(send, 500, _INTERNAL)
+                    except Exception:
+                        log.debug("could not send the 500 answer", exc_info=True)
+                return
+        await self.app(scope, receive, send)
