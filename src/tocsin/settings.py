@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     public_url: str | None = Field(
         default=None, description="base URL users reach Tocsin at (for ingest URLs)"
     )
+    ssl_certfile: Path | None = Field(default=None, description="serve HTTPS with this cert")
+    ssl_keyfile: Path | None = Field(default=None, description="private key for ssl_certfile")
     sqlite_synchronous: str = Field(
         default="FULL", description="FULL is durable against power loss; NORMAL only on crash"
     )
@@ -45,4 +47,5 @@ class Settings(BaseSettings):
         if self.public_url:
             return self.public_url.rstrip("/")
         host = "127.0.0.1" if self.host in ("0.0.0.0", "::") else self.host
-        return f"http://{host}:{self.port}"
+        scheme = "https" if self.ssl_certfile else "http"
+        return f"{scheme}://{host}:{self.port}"

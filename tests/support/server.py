@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -62,7 +63,9 @@ def tocsin_env(database_url: str, **extra: str) -> dict[str, str]:
     return env
 
 
-def run_cli(database_url: str, *args: str, check: bool = True, **env: str) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    database_url: str, *args: str, check: bool = True, **env: str
+) -> subprocess.CompletedProcess[str]:
     """Run ``tocsin ARGS`` as a user would, against ``database_url``."""
     return subprocess.run(
         [sys.executable, "-m", "tocsin", *args],
@@ -75,7 +78,12 @@ def run_cli(database_url: str, *args: str, check: bool = True, **env: str) -> su
 
 
 def start_server(
-    database_url: str, log_path: Path, *args: str, port: int | None = None, timeout: float = 30
+    database_url: str,
+    log_path: Path,
+    *args: str,
+    port: int | None = None,
+    timeout: float = 30,
+    ready_context: ssl.SSLContext | None = None,
 ) -> ServerProcess:
     """Start ``tocsin serve`` and wait until /readyz answers 200."""
     port = port or free_port()
@@ -86,13 +94,16 @@ def start_server(
         stdout=log,
         stderr=subprocess.STDOUT,
     )
-    server = ServerProcess(f"http://127.0.0.1:{port}", database_url, port, proc, log_path, list(args))
+    server = ServerProcess(
+        f"http://127.0.0.1:{port}", database_url, port, proc, log_path, list(args)
+    )
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"tocsin serve exited early:\n{server.log()}")
         try:
-            if httpx.get(f"{server.url}/readyz", timeout=1).status_code == 200:
+            verify: ssl.SSLContext | bool = ready_context or True
+            if httpx.get(f"{server.url}/readyz", timeout=1, verify=verify).status_code == 200:
                 return server
         except httpx.HTTPError:
             pass

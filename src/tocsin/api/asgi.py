@@ -51,7 +51,8 @@ async def read_json_body(scope: Scope, receive: Receive, limit: int) -> bytes:
         message = await receive()
         if message["type"] == "http.disconnect":
             raise BodyError(400, "incomplete_body", "the client disconnected")
-        body += message.get("body", b"")
+        chunk: bytes = message.get("body", b"")
+        body += chunk
         if len(body) > limit:
             raise BodyError(413, "payload_too_large", f"Request body exceeds {limit} bytes")
         if not message.get("more_body", False):

@@ -95,15 +95,20 @@ def serve(
     workers: Annotated[int | None, typer.Option(min=1, help="processes (PostgreSQL)")] = None,
     log_json: Annotated[bool, typer.Option("--log-json", help="JSON log lines")] = False,
     migrate: Annotated[bool, typer.Option(help="apply migrations on start")] = True,
+    ssl_certfile: Annotated[Path | None, typer.Option(help="serve HTTPS with this cert")] = None,
+    ssl_keyfile: Annotated[Path | None, typer.Option(help="key for --ssl-certfile")] = None,
 ) -> None:
     """Serve ingest, the API, health and metrics."""
     st = state(ctx)
+    flags = {
+        "host": host,
+        "port": port,
+        "workers": workers,
+        "ssl_certfile": ssl_certfile,
+        "ssl_keyfile": ssl_keyfile,
+    }
     settings = st.settings.model_copy(
-        update={
-            k: v
-            for k, v in {"host": host, "port": port, "workers": workers}.items()
-            if v is not None
-        }
+        update={k: v for k, v in flags.items() if v is not None}
         | ({"log_json": True} if log_json else {})
     )
     run_server(settings, migrate=migrate)
@@ -141,6 +146,9 @@ def run_server(settings: Settings, *, migrate: bool = True, banner: str = "") ->
         "access_log": False,
         "timeout_graceful_shutdown": 10,
     }
+    if settings.ssl_certfile:
+        common["ssl_certfile"] = str(settings.ssl_certfile)
+        common["ssl_keyfile"] = str(settings.ssl_keyfile) if settings.ssl_keyfile else None
     if settings.workers > 1:
         # Worker processes build their own app from the environment.
         for key, value in settings.model_dump(exclude_none=True).items():

@@ -117,13 +117,12 @@ class GroupCommitWriter:
 
     async def _checkpoint_forever(self, interval: float = 1.0) -> None:
         raw = await asyncio.to_thread(self._engine.raw_connection)
+        sqlite_conn: Any = raw.driver_connection
         try:
             while True:
                 await asyncio.sleep(interval)
                 try:
-                    await asyncio.to_thread(
-                        raw.driver_connection.execute, "PRAGMA wal_checkpoint(PASSIVE)"
-                    )
+                    await asyncio.to_thread(sqlite_conn.execute, "PRAGMA wal_checkpoint(PASSIVE)")
                 except Exception:
                     log.exception("WAL checkpoint failed; will retry")
         finally:

@@ -1,0 +1,55 @@
+"""A running Tocsin per database backend, shared by a test module, with a world applied."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import httpx
+import pytest
+
+from tests.support.databases import BACKENDS, database_url
+from tests.support.server import ServerProcess, run_cli, start_server
+from tests.support.worlds import write_world
+
+
+@dataclass
+class Tocsin:
+    """A server with an API token, as a user would have after `make demo`."""
+
+    server: ServerProcess
+    token: str
+    backend: str
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    @property
+    def database_url(self) -> str:
+        return self.server.database_url
+
+    def api(self) -> httpx.Client:
+        return httpx.Client(
+            base_url=self.url, timeout=10, headers={"Authorization": f"Bearer {self.token}"}
+        )
+
+    def cli(self, *args: str) -> str:
+        return run_cli(self.database_url, *args).stdout
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def tocsin(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Tocsin]:
+    """Tocsin serving on SQLite, then on PostgreSQL, with the ingest test world."""
+    tmp = tmp_path_factory.mktemp(request.param)
+    with database_url(request.param, tmp) as url:
+        run_cli(url, "db", "upgrade")
+        run_cli(url, "apply", "-f", str(write_world(tmp)))
+        token = run_cli(url, "token", "create", "--name", "tests").stdout.strip().splitlines()[-1]
+        server = start_server(url, tmp / "server.log")
+        try:
+            yield Tocsin(server, token, request.param)
+        finally:
+            server.stop()

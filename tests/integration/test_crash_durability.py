@@ -1,0 +1,89 @@
+"""Kill -9 during ingest: every event that got a 202 is stored, and no alert has a twin."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import create_engine, text
+
+from tests.support.databases import BACKENDS, database_url
+from tests.support.server import run_cli, start_server
+from tests.support.worlds import CHECKOUT_KEY, write_world
+
+SENDERS = 16
+MAX_SECONDS = 8.0
+REPEATED = ["hot-1", "hot-2", "hot-3"]
+
+
+def _stream(url: str, sender: int, stop: threading.Event, accepted: list[tuple[str, str]]) -> None:
+    """Send triggers (new and repeated keys) and resolves until the server dies."""
+    deadline = time.monotonic() + MAX_SECONDS
+    with httpx.Client(base_url=url, timeout=5) as client:
+        n = 0
+        while not stop.is_set() and time.monotonic() < deadline:
+            n += 1
+            if n % 5 == 0:
+                action, key = "resolve", f"s{sender}-{n - 1}"
+            elif n % 3 == 0:
+                action, key = "trigger", REPEATED[n % len(REPEATED)]
+            else:
+                action, key = "trigger", f"s{sender}-{n}"
+            body = {"routing_key": CHECKOUT_KEY, "event_action": action, "dedup_key": key}
+            if action == "trigger":
+                body["payload"] = {"summary": key, "source": "crash-test", "severity": "error"}
+            try:
+                response = client.post("/v2/enqueue", json=body)
+            except httpx.HTTPError:
+                return
+            if response.status_code == 202:
+                accepted.append((action, key))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_sigkill_mid_stream_loses_no_accepted_event(backend: str, tmp_path: Path) -> None:
+    with database_url(backend, tmp_path) as url:
+        run_cli(url, "apply", "-f", str(write_world(tmp_path)))
+        server = start_server(url, tmp_path / "server.log")
+        accepted: list[tuple[str, str]] = []
+        stop = threading.Event()
+        with ThreadPoolExecutor(SENDERS) as pool:
+            for sender in range(SENDERS):
+                pool.submit(_stream, server.url, sender, stop, accepted)
+            while len(accepted) < 1500 and server.proc.poll() is None:
+                time.sleep(0.01)
+            server.kill()  # SIGKILL while requests are in flight
+            stop.set()
+        assert len(accepted) >= 1500
+
+        restarted = start_server(url, tmp_path / "server2.log")
+        try:
+            engine = create_engine(url)
+            with engine.connect() as conn:
+                stored = Counter(
+                    (row.action, row.dedup_key)
+                    for row in conn.execute(text("SELECT action, dedup_key FROM alert_events"))
+                )
+                twins = conn.execute(
+                    text(
+                        "SELECT service_id, dedup_key, count(*) FROM alerts "
+                        "WHERE status <> 'resolved' GROUP BY service_id, dedup_key "
+                        "HAVING count(*) > 1"
+                    )
+                ).all()
+            engine.dispose()
+            missing = Counter(accepted) - stored
+            assert not missing, f"{sum(missing.values())} accepted events were lost"
+            assert twins == []
+            after = httpx.post(
+                f"{restarted.url}/v2/enqueue",
+                json={"routing_key": CHECKOUT_KEY, "event_action": "resolve", "dedup_key": "hot-1"},
+            )
+            assert after.status_code == 202
+        finally:
+            restarted.stop()

@@ -1,0 +1,54 @@
+"""Small worlds for tests: services with known integration keys."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+CHECKOUT_KEY = "c0000000000000000000000000000001"
+CHECKOUT_OTHER_KEY = "c0000000000000000000000000000002"
+PAYMENTS_KEY = "a0000000000000000000000000000001"
+LIMITED_KEY = "f0000000000000000000000000000001"
+DEPLOYS_KEY = "d0000000000000000000000000000001"
+
+INGEST_WORLD = f"""
+version: 1
+teams:
+  - name: payments
+services:
+  - name: checkout
+    team: payments
+    tier: 1
+    integrations:
+      - name: prometheus
+        type: pagerduty
+        key: {CHECKOUT_KEY}
+      - name: nagios
+        type: pagerduty
+        key: {CHECKOUT_OTHER_KEY}
+  - name: payments-api
+    team: payments
+    tier: 1
+    incident_grouping: per_alert
+    integrations:
+      - name: prometheus
+        type: pagerduty
+        key: {PAYMENTS_KEY}
+  - name: flaky
+    tier: 4
+    integrations:
+      - name: chatty
+        type: pagerduty
+        key: {LIMITED_KEY}
+        rate_limit_per_minute: 3
+change_sources:
+  - name: deploys
+    key: {DEPLOYS_KEY}
+    services: [checkout, payments-api]
+"""
+
+
+def write_world(directory: Path, text: str = INGEST_WORLD) -> Path:
+    """Write ``text`` to ``directory/world.yaml`` and return the path."""
+    path = directory / "world.yaml"
+    path.write_text(text)
+    return path

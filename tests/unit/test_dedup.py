@@ -1,0 +1,192 @@
+"""Deduplication semantics, PagerDuty-style, as a pure function of events and open alerts."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime, timedelta
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tocsin.core.dedup import OpenAlert, Outcome, decide, plan_batch
+from tocsin.core.events import Action, AlertEvent, AlertStatus, Route
+from tocsin.core.grouping import GroupingMode, choose_incident
+from tocsin.core.incident_status import IncidentStatus, status_after_alert_change
+
+T0 = datetime(2026, 11, 28, 3, 0, tzinfo=UTC)
+PROM = Route("int-prom", "svc-checkout", "pagerduty")
+OTHER = Route("int-other", "svc-checkout", "pagerduty")
+PER_ALERT = Route("int-pay", "svc-pay", "pagerduty", GroupingMode.PER_ALERT)
+
+
+def event(
+    action: Action, key: str, route: Route = PROM, at: int = 0, summary: str = "s"
+) -> AlertEvent:
+    return AlertEvent(
+        route=route,
+        action=action,
+        dedup_key=key,
+        received_at=T0 + timedelta(seconds=at),
+        raw="{}",
+        summary=summary,
+        source="src",
+    )
+
+
+def ids() -> object:
+    counter = itertools.count(1)
+    return lambda _when: f"id{next(counter)}"
+
+
+def open_alert(
+    key: str, status: AlertStatus = AlertStatus.TRIGGERED, route: Route = PROM
+) -> OpenAlert:
+    return OpenAlert("a-stored", route.service_id, route.integration_id, key, status, "inc-stored")
+
+
+def test_trigger_without_open_alert_creates_one() -> None:
+    assert decide(None, event(Action.TRIGGER, "k")) is Outcome.CREATED
+
+
+def test_trigger_on_open_alert_appends() -> None:
+    assert decide(open_alert("k"), event(Action.TRIGGER, "k")) is Outcome.APPENDED
+
+
+def test_follow_ups_without_open_alert_are_ignored() -> None:
+    assert decide(None, event(Action.ACKNOWLEDGE, "k")) is Outcome.IGNORED
+    assert decide(None, event(Action.RESOLVE, "k")) is Outcome.IGNORED
+
+
+def test_follow_ups_only_apply_under_the_same_routing_key() -> None:
+    assert decide(open_alert("k"), event(Action.RESOLVE, "k", route=OTHER)) is Outcome.IGNORED
+    assert decide(open_alert("k"), event(Action.RESOLVE, "k")) is Outcome.RESOLVED
+
+
+def test_repeated_triggers_count_occurrences_on_one_alert() -> None:
+    plan = plan_batch(
+        [event(Action.TRIGGER, "k", at=i, summary=f"v{i}") for i in range(3)], {}, {}, ids()
+    )
+    assert len(plan.new_alerts) == 1
+    alert = plan.new_alerts[0]
+    assert alert.occurrences_added == 3
+    assert alert.latest is not None
+    assert alert.latest.summary == "v2"
+    assert [r.outcome for r in plan.events] == [Outcome.CREATED, Outcome.APPENDED, Outcome.APPENDED]
+
+
+def test_trigger_after_resolve_opens_a_new_alert() -> None:
+    events = [
+        event(Action.TRIGGER, "k"),
+        event(Action.RESOLVE, "k", at=1),
+        event(Action.TRIGGER, "k", at=2),
+    ]
+    plan = plan_batch(events, {}, {}, ids())
+    statuses = sorted(a.status.value for a in plan.new_alerts)
+    assert statuses == ["resolved", "triggered"]
+
+
+def test_stored_alert_resolved_and_replaced_in_one_batch() -> None:
+    stored = open_alert("k")
+    plan = plan_batch(
+        [event(Action.RESOLVE, "k"), event(Action.TRIGGER, "k", at=1)],
+        {(PROM.service_id, "k"): stored},
+        {PROM.service_id: "inc-stored"},
+        ids(),
+    )
+    assert [a.status for a in plan.updated_alerts] == [AlertStatus.RESOLVED]
+    assert [a.status for a in plan.new_alerts] == [AlertStatus.TRIGGERED]
+    assert plan.incidents_to_recheck == {"inc-stored"}
+
+
+def test_acknowledge_keeps_the_first_acknowledgement_time() -> None:
+    events = [
+        event(Action.TRIGGER, "k"),
+        event(Action.ACKNOWLEDGE, "k", at=5),
+        event(Action.ACKNOWLEDGE, "k", at=9),
+    ]
+    alert = plan_batch(events, {}, {}, ids()).new_alerts[0]
+    assert alert.status is AlertStatus.ACKNOWLEDGED
+    assert alert.acknowledged_at == T0 + timedelta(seconds=5)
+
+
+def test_new_alerts_join_the_services_open_incident() -> None:
+    plan = plan_batch(
+        [event(Action.TRIGGER, "a"), event(Action.TRIGGER, "b")],
+        {},
+        {PROM.service_id: "inc-open"},
+        ids(),
+    )
+    assert plan.incidents == []
+    assert {a.incident_id for a in plan.new_alerts} == {"inc-open"}
+
+
+def test_without_open_incident_the_first_alert_opens_one_and_the_rest_join_it() -> None:
+    plan = plan_batch([event(Action.TRIGGER, "a"), event(Action.TRIGGER, "b")], {}, {}, ids())
+    assert len(plan.incidents) == 1
+    assert {a.incident_id for a in plan.new_alerts} == {plan.incidents[0].id}
+    assert plan.incidents[0].title == "s"
+
+
+def test_per_alert_grouping_opens_one_incident_per_alert() -> None:
+    events = [event(Action.TRIGGER, k, route=PER_ALERT) for k in "abc"]
+    plan = plan_batch(events, {}, {}, ids())
+    assert len(plan.incidents) == 3
+    assert choose_incident(GroupingMode.PER_ALERT, "inc") is None
+
+
+def test_incident_resolves_when_its_last_alert_resolves() -> None:
+    status = status_after_alert_change(
+        IncidentStatus.TRIGGERED, has_triggered_alert=False, has_open_alert=False, auto_resolve=True
+    )
+    assert status is IncidentStatus.RESOLVED
+
+
+def test_incident_stays_open_when_auto_resolve_is_off() -> None:
+    status = status_after_alert_change(
+        IncidentStatus.ACKNOWLEDGED,
+        has_triggered_alert=False,
+        has_open_alert=False,
+        auto_resolve=False,
+    )
+    assert status is IncidentStatus.ACKNOWLEDGED
+
+
+def test_incident_is_acknowledged_once_no_alert_is_still_triggered() -> None:
+    status = status_after_alert_change(
+        IncidentStatus.TRIGGERED, has_triggered_alert=False, has_open_alert=True, auto_resolve=True
+    )
+    assert status is IncidentStatus.ACKNOWLEDGED
+
+
+actions = st.sampled_from(list(Action))
+keys = st.sampled_from(["a", "b", "c"])
+
+
+@given(st.lists(st.tuples(actions, keys), max_size=40))
+def test_batch_never_leaves_two_open_alerts_for_one_key(steps: list[tuple[Action, str]]) -> None:
+    events = [event(a, k, at=i) for i, (a, k) in enumerate(steps)]
+    plan = plan_batch(events, {}, {}, ids())
+    open_keys = [a.dedup_key for a in plan.alerts.values() if a.status is not AlertStatus.RESOLVED]
+    assert len(open_keys) == len(set(open_keys))
+    assert len(plan.events) == len(events)  # every event is logged, ignored ones included
+
+
+@given(st.lists(st.tuples(actions, keys), max_size=40))
+def test_one_batch_equals_the_same_events_one_at_a_time(steps: list[tuple[Action, str]]) -> None:
+    events = [event(a, k, at=i) for i, (a, k) in enumerate(steps)]
+    together = [r.outcome for r in plan_batch(events, {}, {}, ids()).events]
+    open_alerts: dict[tuple[str, str], OpenAlert] = {}
+    one_by_one = []
+    make_id = ids()
+    for e in events:
+        plan = plan_batch([e], open_alerts, {}, make_id)
+        one_by_one.append(plan.events[0].outcome)
+        for a in plan.alerts.values():
+            key = (a.service_id, a.dedup_key)
+            if a.status is AlertStatus.RESOLVED:
+                open_alerts.pop(key, None)
+            else:
+                open_alerts[key] = OpenAlert(
+                    a.id, a.service_id, a.integration_id, a.dedup_key, a.status, a.incident_id
+                )
+    assert together == one_by_one
