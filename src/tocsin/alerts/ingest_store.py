@@ -25,7 +25,8 @@ _json = msgspec.json.Encoder().encode
 
 _ALERT_COLUMNS = (
     "id, service_id, integration_id, incident_id, dedup_key, status, summary, source, "
-    "severity, component, group_name, class_name, custom_details, links, images, client, "
+    "severity, component, group_name, class_name, custom_details, labels, links, images, "
+    "client, "
     "client_url, occurred_at, occurrences, created_at, last_seen_at, acknowledged_at, "
     "resolved_at"
 )
@@ -53,7 +54,7 @@ class IngestStore:
         p = "%s" if self._pg else "?"
         self._p = p
         self._insert_alert = (
-            f"INSERT INTO alerts ({_ALERT_COLUMNS}) VALUES ({_placeholders(23, p)})"
+            f"INSERT INTO alerts ({_ALERT_COLUMNS}) VALUES ({_placeholders(24, p)})"
         )
         self._insert_event = (
             f"INSERT INTO alert_events ({_EVENT_COLUMNS}) VALUES ({_placeholders(8, p)})"
@@ -70,7 +71,8 @@ class IngestStore:
             f"last_seen_at = COALESCE({p}, last_seen_at), "
             f"acknowledged_at = COALESCE({p}, acknowledged_at), resolved_at = {p}, "
             f"summary = COALESCE({p}, summary), severity = COALESCE({p}, severity), "
-            f"custom_details = COALESCE({p}, custom_details) WHERE id = {p}"
+            f"custom_details = COALESCE({p}, custom_details), "
+            f"labels = COALESCE({p}, labels) WHERE id = {p}"
         )
         self._open_incident = (
             f"SELECT id FROM incidents WHERE service_id = {p} AND status <> 'resolved' "
@@ -231,6 +233,7 @@ class IngestStore:
             latest.summary if latest else None,
             latest.severity.value if latest else None,
             self._jsonb(latest.custom_details) if latest else None,
+            _json(latest.labels).decode() if latest and latest.labels else None,
             a.id,
         )
 
@@ -251,6 +254,7 @@ class IngestStore:
             e.group,
             e.class_name,
             self._jsonb(e.custom_details),
+            _json(e.labels).decode(),
             _json(e.links).decode(),
             _json(e.images).decode(),
             e.client,

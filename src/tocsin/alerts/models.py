@@ -36,6 +36,7 @@ class AlertOut(BaseModel):
     group: str | None = None
     class_name: str | None = Field(default=None, description="PagerDuty's payload.class")
     custom_details: Any = None
+    labels: dict[str, str] = {}
     links: list[dict[str, str]] = []
     images: list[dict[str, str]] = []
     client: str | None = None

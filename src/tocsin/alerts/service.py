@@ -32,6 +32,7 @@ def alert_from_row(row: Row[Any]) -> AlertOut:
         group=m["group_name"],
         class_name=m["class_name"],
         custom_details=m["custom_details"],
+        labels=m["labels"] or {},
         links=m["links"] or [],
         images=m["images"] or [],
         client=m["client"],

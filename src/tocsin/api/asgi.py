@@ -73,16 +73,35 @@ async def send_json(
     await send({"type": "http.response.body", "body": body})
 
 
+def path_tail(scope: Scope, prefix: str) -> str:
+    """What follows ``prefix`` in the request path (a key in ``/prefix/KEY`` routes)."""
+    path: str = scope["path"]
+    return path[len(prefix) :] if path.startswith(prefix) else ""
+
+
 class IngestDispatcher:
-    """Sends requests for the ingest paths straight to their handlers; the rest to ``app``."""
+    """Sends requests for the ingest paths straight to their handlers; the rest to ``app``.
+
+    A route ending in ``/*`` matches every path under it (the handler reads the rest with
+    ``path_tail``); other routes match exactly.
+    """
 
     def __init__(self, routes: dict[str, Handler], app: ASGIApp) -> None:
-        self.routes = routes
+        self.routes = {p: h for p, h in routes.items() if not p.endswith("/*")}
+        self.prefixes = [(p[:-1], h) for p, h in routes.items() if p.endswith("/*")]
         self.app = app
+
+    def _handler(self, path: str) -> Handler | None:
+        handler = self.routes.get(path)
+        if handler is None:
+            for prefix, candidate in self.prefixes:
+                if path.startswith(prefix):
+                    return candidate
+        return handler
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            handler = self.routes.get(scope["path"])
+            handler = self._handler(scope["path"])
             if handler is not None:
                 try:
                     await handler(scope, receive, send)

@@ -63,6 +63,7 @@ class AlertEvent:
     group: str | None = None
     class_name: str | None = None
     custom_details: Any = None
+    labels: dict[str, str] = field(default_factory=dict)
     links: list[dict[str, str]] = field(default_factory=list)
     images: list[dict[str, str]] = field(default_factory=list)
     client: str | None = None

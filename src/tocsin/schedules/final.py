@@ -49,6 +49,8 @@ def on_call_at(
     ``final_schedule`` over that interval would clip it.
     """
     moment = to_utc(instant)
+    if horizon <= timedelta():
+        raise ValueError("on_call_at needs a positive horizon")
     reach = min(_FIRST_REACH, horizon)
     while True:
         lo, hi = moment - reach, moment + reach

@@ -98,16 +98,18 @@ def change_participants(
     *,
     at: datetime,
     time_zone: ZoneLike,
-    anchor: EditAnchor = EditAnchor.NEXT_HANDOFF,
+    anchor: EditAnchor | str = EditAnchor.NEXT_HANDOFF,
 ) -> Layer:
     """Replace the layer's participants from ``at`` (or its next handoff), keeping history.
 
     The rotation in force at ``at`` provides the turn length, handoff time and
     restrictions; ``time_zone`` is the schedule's zone. An edit dated before the layer's
     first revision applies from that revision, and one dated before the rotation starts
-    applies at once (nobody is on call yet, so there is no turn to finish).
+    applies at once (nobody is on call yet, so there is no turn to finish). ValueError
+    if ``NEXT_HANDOFF`` is asked of a rotation that ends before its next handoff.
     """
     zone = as_zone(time_zone)
+    mode = EditAnchor(anchor)
     # An edit dated before the layer's first revision edits that first revision.
     requested = to_utc(at)
     moment = max(requested, layer.revisions[0].effective_from.astimezone(UTC))
@@ -118,9 +120,14 @@ def change_participants(
     effective_from = moment
     # Before anyone from this rotation is on call there is no turn to finish or restart.
     started = requested == moment and moment >= grid.start
-    if started and anchor is EditAnchor.RESTART:
+    if started and mode is EditAnchor.RESTART:
         rotation = replace(rotation, start=grid.handoff_at(grid.index_at(moment)))
-    elif started and anchor is EditAnchor.NEXT_HANDOFF:
+    elif started and mode is EditAnchor.NEXT_HANDOFF:
         effective_from = grid.handoff_at(grid.index_at(moment) + 1)
+        if grid.end is not None and effective_from >= grid.end:
+            raise ValueError(
+                f"layer {layer.name!r}: the rotation ends before its next handoff; "
+                "change it with an explicit anchor or a new revision instead"
+            )
         rotation = replace(rotation, start=effective_from)
     return revise(layer, Revision(effective_from, rotation))

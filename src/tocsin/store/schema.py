@@ -125,6 +125,9 @@ alerts = Table(
     Column("group_name", Text),
     Column("class_name", Text),
     Column("custom_details", JSONText),
+    # Label set (Alertmanager labels, Opsgenie tags...): what silences, windows and
+    # label grouping match on. PagerDuty events have none.
+    Column("labels", JSONText, nullable=False, server_default="{}"),
     Column("links", JSONText, nullable=False, server_default="[]"),
     Column("images", JSONText, nullable=False, server_default="[]"),
     Column("client", Text),
