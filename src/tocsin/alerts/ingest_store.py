@@ -74,11 +74,14 @@ class IngestStore:
             f"custom_details = COALESCE({p}, custom_details), "
             f"labels = COALESCE({p}, labels) WHERE id = {p}"
         )
+        # On PostgreSQL the incident row is locked: a writer joining it and one resolving it
+        # (in another process) must not both decide on a stale view.
+        lock = " FOR UPDATE" if self._pg else ""
         self._open_incident = (
             f"SELECT id FROM incidents WHERE service_id = {p} AND status <> 'resolved' "
-            "ORDER BY created_at DESC LIMIT 1"
+            f"ORDER BY created_at DESC LIMIT 1{lock}"
         )
-        self._incident_state = f"SELECT status, service_id FROM incidents WHERE id = {p}"
+        self._incident_state = f"SELECT status, service_id FROM incidents WHERE id = {p}{lock}"
         self._has_triggered = (
             f"SELECT 1 FROM alerts WHERE incident_id = {p} AND status = 'triggered' LIMIT 1"
         )
@@ -122,15 +125,27 @@ class IngestStore:
 
     # -- reads ------------------------------------------------------------------------
 
-    def lock_services(self, cur: Any, service_ids: Iterable[str]) -> None:
-        """On PostgreSQL, serialise writers (several processes) per service, in key order."""
-        if not self._pg:
+    @property
+    def concurrent_writers(self) -> bool:
+        """True where several processes may write at once (PostgreSQL), so locks matter."""
+        return self._pg
+
+    def lock_keys(self, cur: Any, events: Sequence[AlertEvent]) -> None:
+        """Serialise writers of other processes on the same (service, dedup key)."""
+        self._advisory(cur, {f"{e.route.service_id}\x00{e.dedup_key}" for e in events})
+
+    def lock_incident_creation(self, cur: Any, service_ids: Iterable[str]) -> None:
+        """Serialise writers that may open a service's incident (only one may)."""
+        self._advisory(cur, {f"incident\x00{s}" for s in service_ids})
+
+    def _advisory(self, cur: Any, names: set[str]) -> None:
+        # Transaction-scoped, taken in sorted order in one statement: no lock-order cycles.
+        if not self._pg or not names:
             return
-        ids = sorted({_lock_id(s) for s in service_ids})
         cur.execute(
             "SELECT pg_advisory_xact_lock(k) FROM "
             "(SELECT unnest(%s::bigint[]) AS k ORDER BY 1) AS s",
-            (ids,),
+            (sorted({_lock_id(n) for n in names}),),
         )
 
     def open_alerts(

@@ -119,7 +119,7 @@ def run_server(settings: Settings, *, migrate: bool = True, banner: str = "") ->
     import uvicorn
 
     from tocsin.api.app import create_app
-    from tocsin.observability.logs import configure_logging
+    from tocsin.observability.logs import configure_logging, logging_config
     from tocsin.store.db import create_db_engine, is_sqlite
     from tocsin.store.migrate import upgrade
 
@@ -142,7 +142,7 @@ def run_server(settings: Settings, *, migrate: bool = True, banner: str = "") ->
         "port": settings.port,
         "loop": "uvloop",
         "http": "httptools",
-        "log_config": None,
+        "log_config": logging_config(json_lines=settings.log_json, level=settings.log_level),
         "access_log": False,
         "timeout_graceful_shutdown": 10,
     }

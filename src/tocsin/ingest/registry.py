@@ -17,6 +17,7 @@ class IntegrationType:
     description: str
     ingest_path: str  # relative to the server's base URL
     key_in: str  # where the sender puts the integration key
+    key_in_path: bool = False  # the sender posts to ``ingest_path/KEY``
 
 
 INTEGRATION_TYPES: dict[str, IntegrationType] = {
@@ -28,6 +29,21 @@ INTEGRATION_TYPES: dict[str, IntegrationType] = {
             "/v2/enqueue",
             "routing_key in the JSON body",
         ),
+        # Both senders are configured with a URL only, so the key is its last segment.
+        IntegrationType(
+            "alertmanager",
+            "Prometheus Alertmanager webhook (webhook_configs, payload version 4)",
+            "/v1/alertmanager",
+            "URL path (or Bearer token)",
+            key_in_path=True,
+        ),
+        IntegrationType(
+            "grafana",
+            "Grafana alerting webhook contact point (payload version 1)",
+            "/v1/grafana",
+            "URL path (or Bearer token)",
+            key_in_path=True,
+        ),
     ]
 }
 
@@ -35,4 +51,5 @@ INTEGRATION_TYPES: dict[str, IntegrationType] = {
 def ingest_url(base_url: str, integration_type: str, key: str) -> str:
     """The URL a sender of ``integration_type`` posts to (the key goes where it says)."""
     t = INTEGRATION_TYPES[integration_type]
-    return f"{base_url.rstrip('/')}{t.ingest_path}"
+    url = f"{base_url.rstrip('/')}{t.ingest_path}"
+    return f"{url}/{key}" if t.key_in_path else url

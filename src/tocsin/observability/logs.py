@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
-import sys
+import logging.config
 from datetime import UTC, datetime
+from typing import Any
 
 import msgspec
 
@@ -29,19 +30,35 @@ class JSONFormatter(logging.Formatter):
         return msgspec.json.encode(doc, enc_hook=str).decode()
 
 
+def logging_config(*, json_lines: bool = False, level: str = "info") -> dict[str, Any]:
+    """A ``logging.config.dictConfig`` for Tocsin and uvicorn (also used by worker processes)."""
+    formatter: dict[str, Any] = (
+        {"()": JSONFormatter}
+        if json_lines
+        else {"format": "%(asctime)s %(levelname)-7s %(name)s: %(message)s"}
+    )
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"tocsin": formatter},
+        "handlers": {
+            "stderr": {
+                "class": "logging.StreamHandler",
+                "formatter": "tocsin",
+                "stream": "ext://sys.stderr",
+            }
+        },
+        "root": {"handlers": ["stderr"], "level": level.upper()},
+        "loggers": {
+            "uvicorn": {"handlers": [], "propagate": True},
+            "uvicorn.error": {"handlers": [], "propagate": True},
+            # Access logs for every ingest request would cost more than the request itself.
+            "uvicorn.access": {"handlers": [], "propagate": True, "level": "WARNING"},
+            "alembic.runtime.plugins": {"level": "WARNING"},
+        },
+    }
+
+
 def configure_logging(*, json_lines: bool = False, level: str = "info") -> None:
     """Send Tocsin's (and uvicorn's) logs to stderr in the chosen format."""
-    handler = logging.StreamHandler(sys.stderr)
-    if json_lines:
-        handler.setFormatter(JSONFormatter())
-    else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level.upper())
-    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
-        logger = logging.getLogger(name)
-        logger.handlers[:] = []
-        logger.propagate = True
-    # Access logs for every ingest request would cost more than the request itself.
-    logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
+    logging.config.dictConfig(logging_config(json_lines=json_lines, level=level))

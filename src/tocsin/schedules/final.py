@@ -94,16 +94,20 @@ def _shadow_shifts(shadows: tuple[Shadow, ...], timeline: list[Piece]) -> list[S
                 end = min(end, to_utc(shadow.end))
             if start < end:
                 found.append(ShadowShift(shadow.user, piece.user, start, end))
-    found.sort(key=lambda s: (s.start, s.user))
+    # Two shadow rules can cover the same time (one for "bob", one for the whole
+    # schedule): join overlapping and touching intervals per (user, shadowing) pair.
+    found.sort(key=lambda s: (s.user, s.shadowing, s.start))
     merged: list[ShadowShift] = []
-    latest: dict[tuple[str, str], int] = {}
     for item in found:
-        key = (item.user, item.shadowing)
-        index = latest.get(key)
-        if index is not None and merged[index].end == item.start:
-            # Sorting by start keeps the merged list sorted: the merged item keeps its start.
-            merged[index] = ShadowShift(item.user, item.shadowing, merged[index].start, item.end)
+        last = merged[-1] if merged else None
+        if (
+            last is not None
+            and (last.user, last.shadowing) == (item.user, item.shadowing)
+            and item.start <= last.end
+        ):
+            if item.end > last.end:
+                merged[-1] = ShadowShift(item.user, item.shadowing, last.start, item.end)
         else:
-            latest[key] = len(merged)
             merged.append(item)
+    merged.sort(key=lambda s: (s.start, s.user, s.shadowing))
     return merged

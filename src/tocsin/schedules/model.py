@@ -351,7 +351,11 @@ class ShadowShift:
 
 @dataclass(frozen=True, slots=True)
 class FinalSchedule:
-    """Who is on call over a query interval: sorted shifts, the gaps between, and shadows."""
+    """Who is on call over a query interval: shifts and gaps sorted by start, and shadows.
+
+    Shadow shifts are sorted by start, then user; one user shadowing one person is
+    reported once however many shadow rules say so.
+    """
 
     shifts: tuple[Shift, ...]
     gaps: tuple[Gap, ...]

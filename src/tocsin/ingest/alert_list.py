@@ -1,0 +1,299 @@
+"""Alertmanager-shaped notifications: a group of labelled alerts, each firing or resolved.
+
+Prometheus Alertmanager's webhook (payload version 4) and Grafana's webhook contact point
+(version 1) send the same shape: an envelope (``receiver``, ``groupKey``, ``externalURL``...)
+around ``alerts[]``, each alert identified by the ``fingerprint`` of its labels. This module
+parses that shape once; ``alertmanager.py`` and ``grafana.py`` only describe, as a
+``NotificationFormat``, the version they expect and the extra fields their senders add.
+
+Pure: bytes in, one ``ParsedAlert`` per alert out (or every problem found). The key that
+says where the alerts go is not in the body; the HTTP layer resolves it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import msgspec
+
+from tocsin.core.events import Action, AlertEvent, Route, Severity
+from tocsin.ingest.fields import Problems, clean_text, text_field, timestamp_field
+
+MAX_BODY = 5 * 1024 * 1024
+MAX_ALERTS = 1000  # per notification; Alertmanager's webhook `max_alerts` can enforce it
+MAX_SUMMARY = 1024
+MAX_FINGERPRINT = 255  # the dedup key column
+MAX_REPORTED_PROBLEMS = 50
+
+# Error codes (the HTTP layer answers 413 for TOO_MANY_ALERTS and 400 for the others).
+INVALID_PAYLOAD = "invalid_payload"
+UNSUPPORTED_VERSION = "unsupported_version"
+TOO_MANY_ALERTS = "too_many_alerts"
+
+# The `severity` label, lower-cased, to Tocsin's four severities. Anything else, or no
+# label at all, is DEFAULT_SEVERITY: the default of Alertmanager's own PagerDuty receiver.
+SEVERITY_LABELS: Mapping[str, Severity] = {
+    **dict.fromkeys(
+        ("critical", "crit", "page", "emergency", "emerg", "alert", "fatal", "disaster"),
+        Severity.CRITICAL,
+    ),
+    **dict.fromkeys(("p1", "sev1"), Severity.CRITICAL),
+    **dict.fromkeys(("error", "err", "high", "major", "p2", "sev2"), Severity.ERROR),
+    **dict.fromkeys(
+        ("warning", "warn", "ticket", "medium", "minor", "average", "p3", "sev3"),
+        Severity.WARNING,
+    ),
+    **dict.fromkeys(
+        ("info", "informational", "notice", "low", "none", "debug", "p4", "p5", "sev4", "sev5"),
+        Severity.INFO,
+    ),
+}
+DEFAULT_SEVERITY = Severity.ERROR
+
+# Annotations that hold a URL worth a click, and the text of their link.
+ANNOTATION_LINKS = (("runbook_url", "Runbook"), ("dashboard", "Dashboard"))
+
+_decode = msgspec.json.Decoder().decode
+_encode = msgspec.json.Encoder().encode
+_ACTIONS = {"firing": Action.TRIGGER, "resolved": Action.RESOLVE}
+
+
+@dataclass(frozen=True, slots=True)
+class NotificationFormat:
+    """What one sender's notifications add to the shared shape."""
+
+    name: str  # the sender, in messages: "Alertmanager"
+    version: str  # the only payload `version` accepted
+    envelope_keys: tuple[str, ...]  # top-level fields kept in each alert's details
+    detail_keys: tuple[str, ...]  # alert fields kept as they are in the details
+    link_keys: tuple[tuple[str, str], ...]  # alert fields holding a URL, and the link text
+    image_keys: tuple[str, ...] = ()  # alert fields holding an image URL
+    # Versions other senders use, and what to tell someone who posted one here.
+    version_hints: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Invalid:
+    """A notification that cannot be accepted, with every problem found."""
+
+    code: str
+    message: str
+    errors: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedAlert:
+    """One alert of a valid notification, before its key is resolved."""
+
+    action: Action
+    dedup_key: str
+    summary: str
+    source: str
+    severity: Severity
+    occurred_at: datetime | None
+    labels: dict[str, str]
+    custom_details: dict[str, Any]
+    links: list[dict[str, str]]
+    images: list[dict[str, str]]
+    raw: str  # the alert as received, inside its notification's envelope
+
+    def to_event(self, route: Route, received_at: datetime) -> AlertEvent:
+        """The internal event for this alert, once the key named ``route``."""
+        return AlertEvent(
+            route=route,
+            action=self.action,
+            dedup_key=self.dedup_key,
+            received_at=received_at,
+            raw=self.raw,
+            summary=self.summary,
+            source=self.source,
+            severity=self.severity,
+            occurred_at=self.occurred_at,
+            custom_details=self.custom_details,
+            labels=self.labels,
+            links=self.links,
+            images=self.images,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Notification:
+    """A valid notification: its alerts in the order they were sent."""
+
+    alerts: list[ParsedAlert]
+
+    def to_events(self, route: Route, received_at: datetime) -> list[AlertEvent]:
+        """One event per alert, all for the integration ``route`` names."""
+        return [a.to_event(route, received_at) for a in self.alerts]
+
+
+def parse_notification(body: bytes, fmt: NotificationFormat) -> Notification | Invalid:
+    """Validate a notification of ``fmt``, reporting every problem of every alert."""
+    invalid = f"{fmt.name} notification is invalid"
+    try:
+        obj = _decode(body)
+    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+        return Invalid(INVALID_PAYLOAD, invalid, [f"Malformed JSON: {exc}"])
+    if not isinstance(obj, dict):
+        return Invalid(INVALID_PAYLOAD, invalid, ["The notification must be a JSON object"])
+    version = obj.get("version")
+    if version != fmt.version:
+        return _wrong_version(fmt, version)
+    items = obj.get("alerts")
+    if not isinstance(items, list):
+        return Invalid(INVALID_PAYLOAD, invalid, ["'alerts' is missing or not an array"])
+    if len(items) > MAX_ALERTS:
+        message = (
+            f"A notification may hold at most {MAX_ALERTS} alerts; this one holds {len(items)}"
+        )
+        return Invalid(TOO_MANY_ALERTS, message, [message])
+    envelope = {k: obj[k] for k in fmt.envelope_keys if k in obj}
+    problems = Problems()
+    alerts = [_alert(item, i, envelope, fmt, problems) for i, item in enumerate(items)]
+    if problems:
+        return Invalid(INVALID_PAYLOAD, invalid, _capped(problems.messages))
+    return Notification([a for a in alerts if a is not None])
+
+
+def labels_key(labels: Mapping[str, str]) -> str:
+    """A stable dedup key for an alert without a fingerprint: a hash of its label set.
+
+    ``labels:`` + the SHA-256 (hex) of the labels as a JSON array of ``[name, value]``
+    pairs sorted by name, UTF-8, without spaces or ASCII escapes.
+    """
+    pairs = json.dumps(sorted(labels.items()), ensure_ascii=False, separators=(",", ":"))
+    return "labels:" + hashlib.sha256(pairs.encode()).hexdigest()
+
+
+def severity_of(labels: Mapping[str, str]) -> Severity:
+    """The severity the ``severity`` label names (see ``SEVERITY_LABELS``)."""
+    value = labels.get("severity")
+    if value is None:
+        return DEFAULT_SEVERITY
+    return SEVERITY_LABELS.get(value.strip().lower(), DEFAULT_SEVERITY)
+
+
+def summary_of(labels: Mapping[str, str], annotations: Mapping[str, str], key: str) -> str:
+    """``summary``, else ``description``, else the alert name and instance."""
+    text = annotations.get("summary", "").strip() or annotations.get("description", "").strip()
+    if not text:
+        name = labels.get("alertname") or f"Alert {key}"
+        instance = labels.get("instance")
+        text = f"{name} on {instance}" if instance else name
+    return text if len(text) <= MAX_SUMMARY else text[: MAX_SUMMARY - 1] + "…"
+
+
+def _wrong_version(fmt: NotificationFormat, version: Any) -> Invalid:
+    shown = json.dumps(version) if isinstance(version, str | int | float) else "missing"
+    problem = f"'version' must be \"{fmt.version}\" ({fmt.name} webhook payload); got {shown}"
+    hint = fmt.version_hints.get(str(version))
+    errors = [problem, hint] if hint else [problem]
+    return Invalid(UNSUPPORTED_VERSION, problem, errors)
+
+
+def _capped(messages: list[str]) -> list[str]:
+    if len(messages) <= MAX_REPORTED_PROBLEMS:
+        return messages
+    rest = len(messages) - MAX_REPORTED_PROBLEMS
+    return [*messages[:MAX_REPORTED_PROBLEMS], f"... and {rest} more problems"]
+
+
+def _alert(
+    item: Any, index: int, envelope: dict[str, Any], fmt: NotificationFormat, problems: Problems
+) -> ParsedAlert | None:
+    where = f"alerts[{index}]"
+    if not isinstance(item, dict):
+        problems.add(f"'{where}' must be an object")
+        return None
+    before = len(problems.messages)
+    status = item.get("status")
+    action = _ACTIONS.get(status) if isinstance(status, str) else None
+    if action is None:
+        problems.add(f"'{where}.status' must be one of firing, resolved")
+    labels = _string_map(item, "labels", where, problems, required=True)
+    annotations = _string_map(item, "annotations", where, problems, required=False)
+    fingerprint = text_field(
+        item, "fingerprint", f"{where}.fingerprint", problems, max_length=MAX_FINGERPRINT
+    )
+    started = timestamp_field(item, "startsAt", f"{where}.startsAt", problems)
+    links = _links(item, annotations, where, fmt, problems)
+    images = [{"src": url} for url in _urls(item, fmt.image_keys, where, problems).values()]
+    if len(problems.messages) > before or action is None:
+        return None
+    key = fingerprint.strip() if fingerprint and fingerprint.strip() else labels_key(labels)
+    details: dict[str, Any] = {"annotations": annotations}
+    details.update((k, item[k]) for k in fmt.detail_keys if k in item)
+    details.update(envelope)
+    return ParsedAlert(
+        action=action,
+        dedup_key=key,
+        summary=summary_of(labels, annotations, key),
+        source=_source(labels, envelope, fmt),
+        severity=severity_of(labels),
+        # Alertmanager's zero time (0001-01-01T00:00:00Z) means "not set".
+        occurred_at=started if started is not None and started.year > 1 else None,
+        labels=labels,
+        custom_details=details,
+        links=links,
+        images=images,
+        raw=_encode({**envelope, "version": fmt.version, "alert": item}).decode(),
+    )
+
+
+def _string_map(
+    item: dict[str, Any], name: str, where: str, problems: Problems, *, required: bool
+) -> dict[str, str]:
+    value = item.get(name)
+    if value is None and not required:
+        return {}
+    if not isinstance(value, dict):
+        problems.add(f"'{where}.{name}' is missing or not an object")
+        return {}
+    result: dict[str, str] = {}
+    for key, text in value.items():
+        if not isinstance(text, str):
+            problems.add(f"'{where}.{name}.{key}' must be a string")
+            continue
+        result[clean_text(key)] = clean_text(text)
+    return result
+
+
+def _urls(
+    item: dict[str, Any], keys: tuple[str, ...], where: str, problems: Problems
+) -> dict[str, str]:
+    """The non-blank URL fields among ``keys`` (Grafana sends "" for unset ones)."""
+    urls = {}
+    for key in keys:
+        url = text_field(item, key, f"{where}.{key}", problems)
+        if url and url.strip():
+            urls[key] = url.strip()
+    return urls
+
+
+def _links(
+    item: dict[str, Any],
+    annotations: dict[str, str],
+    where: str,
+    fmt: NotificationFormat,
+    problems: Problems,
+) -> list[dict[str, str]]:
+    links = [
+        {"href": annotations[key].strip(), "text": text}
+        for key, text in ANNOTATION_LINKS
+        if annotations.get(key, "").strip()
+    ]
+    texts = dict(fmt.link_keys)
+    found = _urls(item, tuple(texts), where, problems)
+    links.extend({"href": url, "text": texts[key]} for key, url in found.items())
+    return links
+
+
+def _source(labels: dict[str, str], envelope: dict[str, Any], fmt: NotificationFormat) -> str:
+    external = envelope.get("externalURL")
+    external = external.strip() if isinstance(external, str) else ""
+    return labels.get("instance") or labels.get("job") or external or fmt.name
