@@ -47,7 +47,17 @@ class HandoffGrid:
     Used by the layer computation and by edits that need "the next handoff after X".
     """
 
-    __slots__ = ("days", "end", "first_day", "handoff", "participants", "start", "step", "zone")
+    __slots__ = (
+        "_seen",
+        "days",
+        "end",
+        "first_day",
+        "handoff",
+        "participants",
+        "start",
+        "step",
+        "zone",
+    )
 
     def __init__(self, rotation: Rotation, zone: ZoneInfo) -> None:
         self.zone = zone
@@ -60,6 +70,8 @@ class HandoffGrid:
         local_start = rotation.start.astimezone(zone)
         self.first_day: date = local_start.date()
         self.handoff: time = rotation.handoff or local_start.time().replace(fold=0)
+        # Finding a turn and then walking from it asks for the same handoffs twice.
+        self._seen: dict[int, datetime] = {}
 
     def handoff_at(self, index: int) -> datetime:
         """The instant turn ``index`` begins."""
@@ -67,9 +79,11 @@ class HandoffGrid:
             return self.start
         if self.days == 0:
             return self.start + index * self.step
-        return wall_to_utc(
-            self.first_day + timedelta(days=index * self.days), self.handoff, self.zone
-        )
+        found = self._seen.get(index)
+        if found is None:
+            day = self.first_day + timedelta(days=index * self.days)
+            found = self._seen[index] = wall_to_utc(day, self.handoff, self.zone)
+        return found
 
     def index_at(self, instant: datetime) -> int:
         """The turn holding ``instant`` (which is at or after the start)."""

@@ -27,7 +27,9 @@ KOLKATA = ZoneInfo("Asia/Kolkata")
 CHATHAM = ZoneInfo("Pacific/Chatham")
 
 
-def wall(zone: ZoneInfo, y: int, m: int, d: int, hh: int = 0, mm: int = 0, fold: int = 0) -> datetime:
+def wall(
+    zone: ZoneInfo, y: int, m: int, d: int, hh: int = 0, mm: int = 0, fold: int = 0
+) -> datetime:
     """An aware datetime read off the wall clock in ``zone``."""
     return datetime(y, m, d, hh, mm, tzinfo=zone, fold=fold)
 
