@@ -63,5 +63,5 @@ def print_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]
 
 def fail(message: str, code: int = 1) -> None:
     """Print an error on stderr and exit."""
-    err_console.print(f"[red]error:[/red] {message}")
+    err_console.print(f"[red]error:[/red] {message}", soft_wrap=True, highlight=False)
     raise typer.Exit(code)

@@ -35,7 +35,7 @@ def apply_command(
     if as_json:
         print_json(plan.as_dict())
         return
-    console.print(render_plan(plan), highlight=False)
+    print(render_plan(plan))
     if dry_run:
         console.print("(dry run: nothing was changed)")
 
