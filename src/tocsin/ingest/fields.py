@@ -5,6 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import msgspec
+
+_decode = msgspec.json.Decoder().decode
+
 
 class Problems:
     """Collects every validation problem of one payload, so the sender sees all at once."""
@@ -17,6 +21,23 @@ class Problems:
 
     def __bool__(self) -> bool:
         return bool(self.messages)
+
+
+def decode_json_object(body: bytes) -> dict[str, Any] | str:
+    """The body as a JSON object, or a message saying why it is not one.
+
+    Malformed JSON, invalid UTF-8, lone surrogates and nesting too deep for the decoder
+    all come back as messages, never as exceptions.
+    """
+    try:
+        obj = _decode(body)
+    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+        return f"Malformed JSON: {exc}"
+    except RecursionError:
+        return "Malformed JSON: nested too deeply"
+    if not isinstance(obj, dict):
+        return "Event must be a JSON object"
+    return obj
 
 
 def clean_text(value: str) -> str:

@@ -12,17 +12,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import msgspec
-
 from tocsin.core.events import Action, AlertEvent, ChangeEvent, Route, Severity
-from tocsin.ingest.fields import Problems, link_list, text_field, timestamp_field
+from tocsin.ingest.fields import (
+    Problems,
+    decode_json_object,
+    link_list,
+    text_field,
+    timestamp_field,
+)
 
 MAX_BODY = 512 * 1024
 MAX_DEDUP_KEY = 255
 MAX_SUMMARY = 1024
 MAX_ROUTING_KEY = 128
 
-_decode = msgspec.json.Decoder().decode
 _ACTIONS = {a.value: a for a in Action}
 _SEVERITIES = {s.value: s for s in Severity}
 
@@ -85,12 +88,9 @@ class ParsedChange:
 
 
 def _decode_object(body: bytes) -> dict[str, Any] | Invalid:
-    try:
-        obj = _decode(body)
-    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
-        return Invalid("Event object is invalid", [f"Malformed JSON: {exc}"])
-    if not isinstance(obj, dict):
-        return Invalid("Event object is invalid", ["Event must be a JSON object"])
+    obj = decode_json_object(body)
+    if isinstance(obj, str):
+        return Invalid("Event object is invalid", [obj])
     return obj
 
 
