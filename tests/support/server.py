@@ -103,7 +103,7 @@ def start_server(
             raise RuntimeError(f"tocsin serve exited early:\n{server.log()}")
         try:
             verify: ssl.SSLContext | bool = ready_context or True
-            if httpx.get(f"{server.url}/readyz", timeout=1, verify=verify).status_code == 200:
+            if httpx.get(f"{server.url}/readyz", timeout=5, verify=verify).status_code == 200:
                 return server
         except httpx.HTTPError:
             pass

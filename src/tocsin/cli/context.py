@@ -17,7 +17,8 @@ from sqlalchemy import Engine
 from tocsin.settings import Settings
 from tocsin.store.db import create_db_engine
 
-console = Console()
+# Piped output is for scripts and logs: don't fold tables at 80 columns.
+console = Console(width=None if sys.stdout.isatty() else 200)
 err_console = Console(stderr=True)
 
 
