@@ -94,8 +94,9 @@ def start_server(
         stdout=log,
         stderr=subprocess.STDOUT,
     )
+    scheme = "https" if ready_context is not None else "http"
     server = ServerProcess(
-        f"http://127.0.0.1:{port}", database_url, port, proc, log_path, list(args)
+        f"{scheme}://127.0.0.1:{port}", database_url, port, proc, log_path, list(args)
     )
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
