@@ -90,11 +90,21 @@ def test_official_client_sends_a_change_event(
 ) -> None:
     server, ctx, token = tls_tocsin
     client = pagerduty.EventsApiV2Client(CHECKOUT_KEY, base_url=server.url, verify=ctx)
-    client.submit("Deployed checkout v43", source="argo", custom_details={"sha": "9f1c"})
+    # pagerduty 7.2's default timestamp raises AttributeError before sending (a client
+    # bug), so pass one in the shape it means to send: isoformat() + "Z".
+    client.submit(
+        "Deployed checkout v43",
+        source="argo",
+        custom_details={"sha": "9f1c"},
+        timestamp="2026-11-28T09:00:00+00:00Z",
+    )
     changes = httpx.get(
         f"{server.url}/api/v1/changes",
         params={"service": "checkout"},
         headers={"Authorization": f"Bearer {token}"},
         verify=ctx,
     ).json()["changes"]
-    assert any(c["summary"] == "Deployed checkout v43" and c["source"] == "argo" for c in changes)
+    [change] = [c for c in changes if c["summary"] == "Deployed checkout v43"]
+    assert change["source"] == "argo"
+    assert change["occurred_at"] == "2026-11-28T09:00:00Z"
+    assert change["custom_details"] == {"sha": "9f1c"}
