@@ -34,7 +34,11 @@ def _stream(url: str, sender: int, stop: threading.Event, accepted: list[tuple[s
                 action, key = "trigger", REPEATED[n % len(REPEATED)]
             else:
                 action, key = "trigger", f"s{sender}-{n}"
-            body = {"routing_key": CHECKOUT_KEY, "event_action": action, "dedup_key": key}
+            body: dict[str, object] = {
+                "routing_key": CHECKOUT_KEY,
+                "event_action": action,
+                "dedup_key": key,
+            }
             if action == "trigger":
                 body["payload"] = {"summary": key, "source": "crash-test", "severity": "error"}
             try:

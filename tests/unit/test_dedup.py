@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from hypothesis import given
@@ -33,7 +34,7 @@ def event(
     )
 
 
-def ids() -> object:
+def ids() -> Callable[[datetime], str]:
     counter = itertools.count(1)
     return lambda _when: f"id{next(counter)}"
 

@@ -69,9 +69,8 @@ def test_trigger_without_dedup_key_gets_a_generated_one() -> None:
 
 def test_official_client_timestamp_with_offset_and_z_is_accepted() -> None:
     # pagerduty 7.x sends isoformat() + "Z", e.g. "...+00:00Z".
-    parsed = parse(
-        trigger(payload={**trigger()["payload"], "timestamp": "2026-01-02T03:04:05+00:00Z"})
-    )  # type: ignore[dict-item]
+    payload = {"summary": "s", "source": "s", "severity": "info"}
+    parsed = parse(trigger(payload={**payload, "timestamp": "2026-01-02T03:04:05+00:00Z"}))
     assert isinstance(parsed, ParsedEvent)
     assert parsed.fields["occurred_at"] == datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 
