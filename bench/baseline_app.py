@@ -19,7 +19,11 @@ _encode = msgspec.json.Encoder().encode
 async def enqueue(request: Request) -> Response:
     body = await request.body()
     event = _decode(body)
-    answer = {"status": "success", "message": "Event processed", "dedup_key": event.get("dedup_key")}
+    answer = {
+        "status": "success",
+        "message": "Event processed",
+        "dedup_key": event.get("dedup_key"),
+    }
     return Response(_encode(answer), status_code=202, media_type="application/json")
 
 
