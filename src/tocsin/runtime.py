@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from tocsin.clock import Clock
+from tocsin.engine.timers import TimerService
 from tocsin.engine.writer import GroupCommitWriter
 from tocsin.ingest.routing import KeyDirectory
 from tocsin.observability.metrics import Metrics
@@ -15,7 +16,7 @@ from tocsin.settings import Settings
 
 @dataclass
 class Runtime:
-    """Settings, database, clock, writer, key cache and metrics of this process."""
+    """Settings, database, clock, writer, timers, key cache and metrics of this process."""
 
     settings: Settings
     engine: Engine
@@ -23,3 +24,4 @@ class Runtime:
     writer: GroupCommitWriter
     keys: KeyDirectory
     metrics: Metrics
+    timers: TimerService

@@ -112,6 +112,24 @@ class IngestStore:
 
     # -- values -----------------------------------------------------------------------
 
+    @property
+    def mark(self) -> str:
+        """The DB-API parameter placeholder of this database (``?`` or ``%s``)."""
+        return self._p
+
+    def db_time(self, value: datetime | None) -> Any:
+        """A datetime as this database's driver wants it (see ``_time``)."""
+        return self._time(value)
+
+    def from_db_time(self, value: Any) -> datetime | None:
+        """A datetime read back through the driver, as an aware UTC datetime."""
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value)
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
     def _time(self, value: datetime | None) -> Any:
         if value is None or self._pg:
             return value

@@ -23,7 +23,9 @@ from tocsin.api.errors import install_error_handlers, json_response
 from tocsin.api.ingest_openapi import INGEST_PATHS
 from tocsin.api.ingest_routes import ingest_routes
 from tocsin.clock import Clock, SystemClock
+from tocsin.engine.timers import TimerHandler, TimerService
 from tocsin.engine.writer import GroupCommitWriter
+from tocsin.heartbeats import service as heartbeat_service
 from tocsin.ingest.routing import KeyDirectory
 from tocsin.observability.metrics import Metrics
 from tocsin.runtime import Runtime
@@ -35,6 +37,11 @@ log = logging.getLogger(__name__)
 
 KEY_RELOAD_SECONDS = 5.0
 
+# Every kind of durable timer, and what fires it.
+TIMER_HANDLERS: dict[str, TimerHandler] = {
+    heartbeat_service.TIMER_KIND: heartbeat_service.on_expiry,
+}
+
 
 def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
     """Connect to the database and create the process's shared objects (not started)."""
@@ -42,22 +49,27 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
         settings.resolved_database_url(), sqlite_synchronous=settings.sqlite_synchronous
     )
     metrics = Metrics(engine)
+    clock = clock or SystemClock()
+    writer = GroupCommitWriter(
+        engine,
+        max_batch=settings.max_batch,
+        payload_limit=settings.payload_store_limit,
+        on_batch=metrics.batch_size.observe,
+    )
     return Runtime(
         settings=settings,
         engine=engine,
-        clock=clock or SystemClock(),
-        writer=GroupCommitWriter(
-            engine,
-            max_batch=settings.max_batch,
-            payload_limit=settings.payload_store_limit,
-            on_batch=metrics.batch_size.observe,
-        ),
+        clock=clock,
+        writer=writer,
         keys=KeyDirectory(engine, ttl_seconds=KEY_RELOAD_SECONDS),
         metrics=metrics,
+        timers=TimerService(writer, clock, TIMER_HANDLERS),
     )
 
 
-def create_app(settings: Settings | None = None, clock: Clock | None = None) -> IngestDispatcher:
+def create_app(
+    settings: Settings | None = None, clock: Clock | None = None, *, run_timers: bool = True
+) -> IngestDispatcher:
     """The Tocsin application for ``settings`` (read from ``TOCSIN_*`` when omitted).
 
     Ingest paths go straight to raw ASGI handlers (the hot path skips every framework
@@ -71,10 +83,13 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         await asyncio.to_thread(runtime.keys.reload)
         runtime.writer.start()
         reloader = asyncio.create_task(_reload_keys_forever(runtime))
+        timers = asyncio.create_task(runtime.timers.run_forever()) if run_timers else None
         try:
             yield
         finally:
             reloader.cancel()
+            if timers is not None:
+                timers.cancel()
             await runtime.writer.stop()
             runtime.engine.dispose()
 

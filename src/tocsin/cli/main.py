@@ -179,13 +179,12 @@ def demo(
     settings = st.settings.model_copy(update={"port": port})
     _ensure_data_dir(settings)
     upgrade(st.engine)
+    now = SystemClock().now()
     try:
-        world_doc = load_world_file(world)
+        apply_world(st.engine, load_world_file(world), now)
     except WorldFileError as exc:
         fail(str(exc))
         return
-    now = SystemClock().now()
-    apply_world(st.engine, world_doc, now)
     with st.engine.begin() as conn:
         token = create_token(conn, name="demo-admin", now=now)
         integrations = list_integrations(conn, settings.base_url())

@@ -27,11 +27,11 @@ def apply_command(
     st = state(ctx)
     try:
         world = load_world_file(file)
-    except WorldFileError as exc:
+        upgrade(st.engine)
+        plan = apply_world(st.engine, world, SystemClock().now(), dry_run=dry_run)
+    except WorldFileError as exc:  # problems in the file, or against the database
         fail(str(exc))
         return
-    upgrade(st.engine)
-    plan = apply_world(st.engine, world, SystemClock().now(), dry_run=dry_run)
     if as_json:
         print_json(plan.as_dict())
         return

@@ -33,11 +33,16 @@ class StorageError(RuntimeError):
     """The events could not be committed; the sender must retry (answered 5xx)."""
 
 
+Work = Callable[[IngestStore, Any], Sequence[AlertEvent]]
+"""Writes done inside a batch's transaction (timers, heartbeats...); may return more events."""
+
+
 @dataclass(slots=True)
 class _Submission:
     alerts: Sequence[AlertEvent]
     changes: Sequence[ChangeEvent]
     future: asyncio.Future[list[Outcome]]
+    work: Work | None = None
     outcomes: list[Outcome] = field(default_factory=list)
 
 
@@ -108,12 +113,24 @@ class GroupCommitWriter:
         self, alerts: Sequence[AlertEvent] = (), changes: Sequence[ChangeEvent] = ()
     ) -> list[Outcome]:
         """Store the events durably; return each alert event's outcome once committed."""
+        return await self._enqueue(_Submission(alerts, changes, self._future()))
+
+    async def run(self, work: Work) -> list[Outcome]:
+        """Run ``work`` inside the next batch's transaction; the alert events it returns
+        are deduplicated and stored with the batch. Returns their outcomes once committed.
+        """
+        return await self._enqueue(_Submission((), (), self._future(), work))
+
+    def _future(self) -> asyncio.Future[list[Outcome]]:
         if self._wakeup is None:
             raise StorageError("the writer is not running")
-        future: asyncio.Future[list[Outcome]] = asyncio.get_running_loop().create_future()
-        self._pending.append(_Submission(alerts, changes, future))
+        return asyncio.get_running_loop().create_future()
+
+    async def _enqueue(self, sub: _Submission) -> list[Outcome]:
+        assert self._wakeup is not None
+        self._pending.append(sub)
         self._wakeup.set()
-        return await future
+        return await sub.future
 
     async def _checkpoint_forever(self, interval: float = 1.0) -> None:
         raw = await asyncio.to_thread(self._engine.raw_connection)
@@ -179,19 +196,26 @@ class GroupCommitWriter:
             self._on_batch(size)
 
     def _write(self, store: IngestStore, batch: list[_Submission]) -> None:
-        events = [e for sub in batch for e in sub.alerts]
-        changes = [c for sub in batch for c in sub.changes]
         cur = store.begin()
         try:
+            # Work runs first: the events it produces join the batch's dedup plan.
+            per_sub = [[*(sub.work(store, cur) if sub.work else ()), *sub.alerts] for sub in batch]
+            events = [e for sub_events in per_sub for e in sub_events]
+            changes = [c for sub in batch for c in sub.changes]
             if events:
-                self._write_alerts(store, cur, batch, events)
+                self._write_alerts(store, cur, batch, per_sub, events)
             if changes:
                 store.insert_changes(cur, changes)
         finally:
             cur.close()
 
     def _write_alerts(
-        self, store: IngestStore, cur: Any, batch: list[_Submission], events: list[AlertEvent]
+        self,
+        store: IngestStore,
+        cur: Any,
+        batch: list[_Submission],
+        per_sub: list[list[AlertEvent]],
+        events: list[AlertEvent],
     ) -> None:
         routes = {e.route.service_id: e.route for e in events}
         store.lock_keys(cur, events)
@@ -209,8 +233,8 @@ class GroupCommitWriter:
         auto_resolve = {s: r.auto_resolve_incidents for s, r in routes.items()}
         store.apply(cur, plan, auto_resolve)
         outcomes = iter(r.outcome for r in plan.events)
-        for sub in batch:
-            sub.outcomes = [next(outcomes) for _ in sub.alerts]
+        for sub, sub_events in zip(batch, per_sub, strict=True):
+            sub.outcomes = [next(outcomes) for _ in sub_events]
 
 
 def _settle(sub: _Submission, error: Exception | None) -> None:

@@ -22,7 +22,13 @@ from typing import Any
 import msgspec
 
 from tocsin.core.events import Action, AlertEvent, Route, Severity
-from tocsin.ingest.fields import Problems, clean_text, text_field, timestamp_field
+from tocsin.ingest.fields import (
+    Problems,
+    clean_text,
+    decode_json_object,
+    text_field,
+    timestamp_field,
+)
 
 MAX_BODY = 5 * 1024 * 1024
 MAX_ALERTS = 1000  # per notification; Alertmanager's webhook `max_alerts` can enforce it
@@ -37,28 +43,20 @@ TOO_MANY_ALERTS = "too_many_alerts"
 
 # The `severity` label, lower-cased, to Tocsin's four severities. Anything else, or no
 # label at all, is DEFAULT_SEVERITY: the default of Alertmanager's own PagerDuty receiver.
+_SEVERITY_WORDS = {
+    Severity.CRITICAL: "critical crit page emergency emerg alert fatal disaster p1 sev1",
+    Severity.ERROR: "error err high major p2 sev2",
+    Severity.WARNING: "warning warn ticket medium minor average p3 sev3",
+    Severity.INFO: "info informational notice low none debug p4 p5 sev4 sev5",
+}
 SEVERITY_LABELS: Mapping[str, Severity] = {
-    **dict.fromkeys(
-        ("critical", "crit", "page", "emergency", "emerg", "alert", "fatal", "disaster"),
-        Severity.CRITICAL,
-    ),
-    **dict.fromkeys(("p1", "sev1"), Severity.CRITICAL),
-    **dict.fromkeys(("error", "err", "high", "major", "p2", "sev2"), Severity.ERROR),
-    **dict.fromkeys(
-        ("warning", "warn", "ticket", "medium", "minor", "average", "p3", "sev3"),
-        Severity.WARNING,
-    ),
-    **dict.fromkeys(
-        ("info", "informational", "notice", "low", "none", "debug", "p4", "p5", "sev4", "sev5"),
-        Severity.INFO,
-    ),
+    word: severity for severity, words in _SEVERITY_WORDS.items() for word in words.split()
 }
 DEFAULT_SEVERITY = Severity.ERROR
 
 # Annotations that hold a URL worth a click, and the text of their link.
 ANNOTATION_LINKS = (("runbook_url", "Runbook"), ("dashboard", "Dashboard"))
 
-_decode = msgspec.json.Decoder().decode
 _encode = msgspec.json.Encoder().encode
 _ACTIONS = {"firing": Action.TRIGGER, "resolved": Action.RESOLVE}
 
@@ -135,12 +133,9 @@ class Notification:
 def parse_notification(body: bytes, fmt: NotificationFormat) -> Notification | Invalid:
     """Validate a notification of ``fmt``, reporting every problem of every alert."""
     invalid = f"{fmt.name} notification is invalid"
-    try:
-        obj = _decode(body)
-    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
-        return Invalid(INVALID_PAYLOAD, invalid, [f"Malformed JSON: {exc}"])
-    if not isinstance(obj, dict):
-        return Invalid(INVALID_PAYLOAD, invalid, ["The notification must be a JSON object"])
+    obj = decode_json_object(body)
+    if isinstance(obj, str):
+        return Invalid(INVALID_PAYLOAD, invalid, [obj])
     version = obj.get("version")
     if version != fmt.version:
         return _wrong_version(fmt, version)
@@ -189,7 +184,10 @@ def summary_of(labels: Mapping[str, str], annotations: Mapping[str, str], key: s
 
 
 def _wrong_version(fmt: NotificationFormat, version: Any) -> Invalid:
-    shown = json.dumps(version) if isinstance(version, str | int | float) else "missing"
+    if isinstance(version, dict | list):
+        shown = "an object" if isinstance(version, dict) else "an array"
+    else:
+        shown = "nothing" if version is None else json.dumps(version)[:40]
     problem = f"'version' must be \"{fmt.version}\" ({fmt.name} webhook payload); got {shown}"
     hint = fmt.version_hints.get(str(version))
     errors = [problem, hint] if hint else [problem]

@@ -201,3 +201,37 @@ api_tokens = Table(
     Column("last_used_at", UTCDateTime),
     Column("revoked_at", UTCDateTime),
 )
+
+
+timers = Table(
+    "timers",
+    metadata,
+    # One row per (kind, subject): the subject's next firing. ``due_at`` NULL = not armed.
+    Column("id", ID, primary_key=True),
+    Column("kind", String(64), nullable=False),
+    Column("subject", String(200), nullable=False),
+    Column("due_at", UTCDateTime),
+    Column("payload", JSONText, nullable=False, server_default="{}"),
+    Column("fire_count", Integer, nullable=False, server_default="0"),
+    Column("last_fired_at", UTCDateTime),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    UniqueConstraint("kind", "subject"),
+    Index(None, "due_at"),
+)
+
+heartbeats = Table(
+    "heartbeats",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("service_id", ID, ForeignKey("services.id"), nullable=False),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("key", String(128), nullable=False, unique=True),
+    Column("interval_seconds", Integer, nullable=False),
+    Column("grace_seconds", Integer, nullable=False, server_default="0"),
+    Column("last_ping_at", UTCDateTime),
+    # Set when the heartbeat expired (its alert is open); cleared by the next ping.
+    Column("expired_at", UTCDateTime),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)

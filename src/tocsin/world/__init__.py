@@ -1,29 +1,29 @@
-"""Configuration as code: the world file, its plan, applying it, and exporting it.
+"""Configuration as code: the world file behind ``tocsin apply`` and ``tocsin export``.
 
-``tocsin apply -f FILE`` and ``tocsin export`` are thin faces over these functions.
+``load_world_file`` validates a file (errors point at FILE:LINE:COL), ``plan_world``
+compares it with the database, ``apply_world`` makes the database match in one
+transaction, ``render_plan`` prints a plan, ``export_world`` writes the database back out
+as a file. Each kind of object is one module in ``kinds/``, listed in ``registry.py``.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from sqlalchemy import Connection, Engine
-
-from tocsin.world.catalog_kinds import ChangeSourceKind, IntegrationKind, ServiceKind, TeamKind
-from tocsin.world.document import World, WorldFileError, load_world_file, load_world_text
+from tocsin.world.apply import apply_world, plan_world
+from tocsin.world.document import World
+from tocsin.world.errors import WorldError, WorldFileError
 from tocsin.world.export import export_world
-from tocsin.world.kinds import Kind, plan_kinds, write_plan
-from tocsin.world.plan import Action, Change, Plan, render_plan
-
-# Applied in this order (deletes in reverse): later kinds refer to earlier ones.
-KINDS: list[Kind] = [TeamKind(), ServiceKind(), IntegrationKind(), ChangeSourceKind()]
+from tocsin.world.loading import load_world_file, load_world_text
+from tocsin.world.plan import Action, Change, FieldChange, Plan, render_plan
+from tocsin.world.registry import KINDS
 
 __all__ = [
     "KINDS",
     "Action",
     "Change",
+    "FieldChange",
     "Plan",
     "World",
+    "WorldError",
     "WorldFileError",
     "apply_world",
     "export_world",
@@ -32,17 +32,3 @@ __all__ = [
     "plan_world",
     "render_plan",
 ]
-
-
-def plan_world(conn: Connection, world: World) -> Plan:
-    """What applying ``world`` would change (reads only)."""
-    return plan_kinds(conn, world, KINDS)[0]
-
-
-def apply_world(engine: Engine, world: World, now: datetime, *, dry_run: bool = False) -> Plan:
-    """Plan and apply ``world`` in one transaction (all or nothing); return the plan."""
-    with engine.begin() as conn:
-        plan, wanted = plan_kinds(conn, world, KINDS)
-        if plan and not dry_run:
-            write_plan(conn, plan, wanted, KINDS, now)
-    return plan

@@ -1,4 +1,4 @@
-"""Exporting the live world as YAML that ``tocsin apply`` accepts unchanged."""
+"""Exporting the database as a world file that applies with no changes."""
 
 from __future__ import annotations
 
@@ -8,34 +8,25 @@ from typing import Any
 from ruamel.yaml import YAML
 from sqlalchemy import Connection
 
+from tocsin.world.registry import KINDS
+
+HEADER = "# Tocsin world, written by `tocsin export`. Apply with `tocsin apply -f FILE`.\n"
+
 
 def export_world(conn: Connection) -> str:
-    """The current teams, services (with integrations) and change sources, as YAML."""
-    from tocsin.world.catalog_kinds import ChangeSourceKind, IntegrationKind, ServiceKind, TeamKind
+    """The live (not archived) objects as world-file YAML, keys included.
 
-    teams = TeamKind().current(conn)
-    services = ServiceKind().current(conn)
-    integrations = IntegrationKind().current(conn)
-    sources = ChangeSourceKind().current(conn)
+    Objects are sorted by name and fields at their defaults are left out, so the output
+    is stable and diffs well; applying it to the same database plans no changes.
+    """
     doc: dict[str, Any] = {"version": 1}
-    doc["teams"] = [_clean({"name": n, **f}) for n, f in sorted(teams.items())]
-    doc["services"] = []
-    for name, fields in sorted(services.items()):
-        entry = _clean({"name": name, **fields})
-        entry["integrations"] = [
-            _clean({"name": key.split("/", 1)[1], **f})
-            for key, f in sorted(integrations.items())
-            if key.split("/", 1)[0] == name
-        ]
-        doc["services"].append(entry)
-    doc["change_sources"] = [_clean({"name": n, **f}) for n, f in sorted(sources.items())]
-    out = io.StringIO()
+    for kind in KINDS:
+        if kind.owns_section:
+            doc.setdefault(kind.section, [])
+        kind.export([r for r in kind.current(conn) if not r.archived], doc)
     yaml = YAML(typ="rt")
-    yaml.default_flow_style = False
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    out = io.StringIO()
+    out.write(HEADER)
     yaml.dump(doc, out)
     return out.getvalue()
-
-
-def _clean(fields: dict[str, Any]) -> dict[str, Any]:
-    """Drop internal ids and empty optional values (apply treats absent as the default)."""
-    return {k: v for k, v in fields.items() if not k.startswith("_") and v not in (None, "", [])}

@@ -1,0 +1,1 @@
+"""Heartbeats (dead-man's switches): a job that stops checking in raises an alert."""

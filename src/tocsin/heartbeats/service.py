@@ -1,0 +1,149 @@
+"""Pings and expiry of heartbeats, as work inside the group-commit writer's transaction.
+
+A ping records the time, re-arms the heartbeat's durable timer for ``interval + grace``
+later and, if the heartbeat had expired, resolves its alert. When the timer fires with no
+ping since, the heartbeat expires: its alert (dedup key ``heartbeat:NAME``) triggers on
+the heartbeat's service. Expiry is found by the timer engine, never by a request arriving.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import msgspec
+
+from tocsin.alerts.ingest_store import IngestStore
+from tocsin.core.events import Action, AlertEvent, Route, Severity
+from tocsin.core.grouping import GroupingMode
+from tocsin.engine.timers import Firing, Timer, arm
+from tocsin.engine.writer import Work
+
+TIMER_KIND = "heartbeat"
+_json = msgspec.json.Encoder().encode
+
+
+@dataclass(frozen=True, slots=True)
+class Heartbeat:
+    """A heartbeat with what its alerts need to know about its service."""
+
+    id: str
+    name: str
+    route: Route
+    interval: timedelta
+    grace: timedelta
+    last_ping_at: datetime | None
+    expired_at: datetime | None
+    created_at: datetime
+
+    @property
+    def dedup_key(self) -> str:
+        """The key of this heartbeat's alert."""
+        return f"heartbeat:{self.name}"
+
+    def deadline(self) -> datetime:
+        """When it expires if no ping arrives first."""
+        return (self.last_ping_at or self.created_at) + self.interval + self.grace
+
+
+@dataclass(slots=True)
+class PingResult:
+    """What a ping found: filled in by the work once it has run."""
+
+    found: bool = False
+    resolved: bool = False
+    heartbeat: str = ""
+
+
+def load(store: IngestStore, cur: Any, *, by: str, value: str) -> Heartbeat | None:
+    """A heartbeat by ``id``, ``key`` or ``name``."""
+    if by not in ("id", "key", "name"):
+        raise ValueError(by)
+    cur.execute(
+        "SELECT h.id, h.name, h.service_id, h.interval_seconds, h.grace_seconds, "
+        "h.last_ping_at, h.expired_at, h.created_at, s.incident_grouping, "
+        "s.auto_resolve_incidents FROM heartbeats h JOIN services s ON s.id = h.service_id "
+        f"WHERE h.{by} = {store.mark} AND s.archived_at IS NULL",
+        (value,),
+    )
+    row = cur.fetchone()
+    if row is None:
+        return None
+    hid, name, sid, interval, grace, last, expired, created, grouping, auto = row
+    return Heartbeat(
+        id=hid,
+        name=name,
+        route=Route(hid, sid, "heartbeat", GroupingMode(grouping), bool(auto)),
+        interval=timedelta(seconds=interval),
+        grace=timedelta(seconds=grace),
+        last_ping_at=store.from_db_time(last),
+        expired_at=store.from_db_time(expired),
+        created_at=store.from_db_time(created) or datetime.min,
+    )
+
+
+def ping(*, by: str, value: str, now: datetime, result: PingResult) -> Work:
+    """Work that records a ping of the heartbeat whose ``by`` (key or name) is ``value``."""
+
+    def work(store: IngestStore, cur: Any) -> list[AlertEvent]:
+        beat = load(store, cur, by=by, value=value)
+        if beat is None:
+            return []
+        result.found, result.heartbeat = True, beat.name
+        p = store.mark
+        cur.execute(
+            f"UPDATE heartbeats SET last_ping_at = {p}, expired_at = NULL, updated_at = {p} "
+            f"WHERE id = {p}",
+            (store.db_time(now), store.db_time(now), beat.id),
+        )
+        arm(
+            store,
+            cur,
+            kind=TIMER_KIND,
+            subject=beat.id,
+            due_at=now + beat.interval + beat.grace,
+            now=now,
+        )
+        if beat.expired_at is None:
+            return []
+        result.resolved = True
+        raw = _json({"heartbeat": beat.name, "ping": now.isoformat()}).decode()
+        return [AlertEvent(beat.route, Action.RESOLVE, beat.dedup_key, now, raw)]
+
+    return work
+
+
+def on_expiry(store: IngestStore, cur: Any, timer: Timer, now: datetime) -> Firing:
+    """Timer handler: expire the heartbeat if no ping came in time."""
+    beat = load(store, cur, by="id", value=timer.subject)
+    if beat is None or beat.expired_at is not None:
+        return Firing()  # deleted, or its alert is already open
+    deadline = beat.deadline()
+    if deadline > now:
+        return Firing(next_due=deadline)  # a ping moved the deadline after this was armed
+    cur.execute(
+        f"UPDATE heartbeats SET expired_at = {store.mark} WHERE id = {store.mark}",
+        (store.db_time(now), beat.id),
+    )
+    since = beat.last_ping_at.isoformat() if beat.last_ping_at else "never pinged"
+    details = {
+        "heartbeat": beat.name,
+        "last_ping_at": beat.last_ping_at.isoformat() if beat.last_ping_at else None,
+        "interval_seconds": int(beat.interval.total_seconds()),
+        "grace_seconds": int(beat.grace.total_seconds()),
+        "expected_by": deadline.isoformat(),
+    }
+    event = AlertEvent(
+        route=beat.route,
+        action=Action.TRIGGER,
+        dedup_key=beat.dedup_key,
+        received_at=now,
+        raw=_json(details).decode(),
+        summary=f"Heartbeat {beat.name} expired (last ping: {since})",
+        source="tocsin heartbeat",
+        severity=Severity.CRITICAL,
+        occurred_at=deadline,
+        custom_details=details,
+    )
+    return Firing(events=[event])

@@ -1,0 +1,97 @@
+"""Building blocks of the file's pydantic models, shared by every kind.
+
+Models are strict (YAML already gives ints, booleans and strings, so ``tier: "1"`` is a
+mistake worth reporting) and forbid unknown fields (so a typo is an error, not a no-op).
+Validators raise ``ValueError`` with the message a user reads after the field's path.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict
+
+MAX_NAME = 200  # the schema's name columns
+_ROUTING_KEY = re.compile(r"[A-Za-z0-9_-]{16,128}")
+
+
+class Spec(BaseModel):
+    """Base of every model of the file."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+def _name(value: str) -> str:
+    if not value:
+        raise ValueError("must not be empty")
+    if value != value.strip():
+        raise ValueError("must not start or end with spaces")
+    if len(value) > MAX_NAME:
+        raise ValueError(f"must be at most {MAX_NAME} characters")
+    return value
+
+
+def _routing_key(value: str) -> str:
+    if not _ROUTING_KEY.fullmatch(value):
+        raise ValueError("must be 16 to 128 letters, digits, '-' or '_'")
+    return value
+
+
+def _url(value: str) -> str:
+    if not value.startswith(("https://", "http://")):
+        raise ValueError("must be an http:// or https:// URL")
+    return value
+
+
+def one_of(allowed: Iterable[str]) -> Callable[[str], str]:
+    """A validator accepting only ``allowed`` (read each time, so late additions count)."""
+
+    def check(value: str) -> str:
+        names = sorted(allowed)
+        if value not in names:
+            raise ValueError(f"must be one of: {', '.join(names)}")
+        return value
+
+    return check
+
+
+def between(low: int, high: int) -> Callable[[int], int]:
+    """A validator accepting ``low`` to ``high`` inclusive."""
+
+    def check(value: int) -> int:
+        if not low <= value <= high:
+            raise ValueError(f"must be between {low} and {high}")
+        return value
+
+    return check
+
+
+def at_least(low: int) -> Callable[[int], int]:
+    """A validator accepting ``low`` or more."""
+
+    def check(value: int) -> int:
+        if value < low:
+            raise ValueError(f"must be at least {low}")
+        return value
+
+    return check
+
+
+Name = Annotated[str, AfterValidator(_name)]
+RoutingKey = Annotated[str, AfterValidator(_routing_key)]
+Url = Annotated[str, AfterValidator(_url)]
+
+
+class Link(Spec):
+    """A link shown with the object (runbook, dashboard, logs)."""
+
+    title: Name
+    url: Url
+
+
+class NamedSpec(Spec):
+    """An object of the file; its ``name`` is its natural key (within its parent)."""
+
+    name: Name
