@@ -138,6 +138,10 @@ alerts = Table(
     Column("last_seen_at", UTCDateTime, nullable=False),
     Column("acknowledged_at", UTCDateTime),
     Column("resolved_at", UTCDateTime),
+    # Why the alert opened no incident: "maintenance_window:NAME" or "silence:ID", and
+    # until when that held. NULL for alerts that paged normally.
+    Column("suppressed_by", String(250)),
+    Column("suppressed_until", UTCDateTime),
     # The database, not the code, guarantees one open alert per (service, dedup key):
     # concurrent triggers, several processes or a retried batch can never create twins.
     Index(
@@ -232,6 +236,32 @@ heartbeats = Table(
     Column("last_ping_at", UTCDateTime),
     # Set when the heartbeat expired (its alert is open); cleared by the next ping.
     Column("expired_at", UTCDateTime),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+
+silences = Table(
+    "silences",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("matchers", JSONText, nullable=False),  # ["name=value", ...]
+    Column("service_ids", JSONText, nullable=False, server_default="[]"),  # [] = all
+    Column("starts_at", UTCDateTime, nullable=False),
+    Column("ends_at", UTCDateTime, nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("comment", Text, nullable=False, server_default=""),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index(None, "ends_at"),
+)
+
+maintenance_windows = Table(
+    "maintenance_windows",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    # The window as written in the world file (services, matchers, one-off or recurrence).
+    Column("definition", JSONText, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
 )
