@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from tocsin.clock import Clock
+from tocsin.engine.suppressions import SuppressionDirectory
 from tocsin.engine.timers import TimerService
 from tocsin.engine.writer import GroupCommitWriter
 from tocsin.ingest.routing import KeyDirectory
@@ -25,3 +26,4 @@ class Runtime:
     keys: KeyDirectory
     metrics: Metrics
     timers: TimerService
+    suppressions: SuppressionDirectory

@@ -28,7 +28,7 @@ _ALERT_COLUMNS = (
     "severity, component, group_name, class_name, custom_details, labels, links, images, "
     "client, "
     "client_url, occurred_at, occurrences, created_at, last_seen_at, acknowledged_at, "
-    "resolved_at"
+    "resolved_at, suppressed_by, suppressed_until"
 )
 _EVENT_COLUMNS = (
     "received_at, integration_id, service_id, alert_id, dedup_key, action, outcome, payload"
@@ -54,7 +54,7 @@ class IngestStore:
         p = "%s" if self._pg else "?"
         self._p = p
         self._insert_alert = (
-            f"INSERT INTO alerts ({_ALERT_COLUMNS}) VALUES ({_placeholders(24, p)})"
+            f"INSERT INTO alerts ({_ALERT_COLUMNS}) VALUES ({_placeholders(26, p)})"
         )
         self._insert_event = (
             f"INSERT INTO alert_events ({_EVENT_COLUMNS}) VALUES ({_placeholders(8, p)})"
@@ -72,7 +72,8 @@ class IngestStore:
             f"acknowledged_at = COALESCE({p}, acknowledged_at), resolved_at = {p}, "
             f"summary = COALESCE({p}, summary), severity = COALESCE({p}, severity), "
             f"custom_details = COALESCE({p}, custom_details), "
-            f"labels = COALESCE({p}, labels) WHERE id = {p}"
+            f"labels = COALESCE({p}, labels), incident_id = {p}, suppressed_by = {p}, "
+            f"suppressed_until = {p} WHERE id = {p}"
         )
         # On PostgreSQL the incident row is locked: a writer joining it and one resolving it
         # (in another process) must not both decide on a stale view.
@@ -174,8 +175,8 @@ class IngestStore:
         services = sorted({s for s, _ in wanted})
         keys = sorted({k for _, k in wanted})
         head = (
-            "SELECT id, service_id, integration_id, dedup_key, status, incident_id "
-            "FROM alerts WHERE "
+            "SELECT id, service_id, integration_id, dedup_key, status, incident_id, "
+            "suppressed_by, suppressed_until FROM alerts WHERE "
         )
         if self._pg:
             cur.execute(
@@ -191,9 +192,18 @@ class IngestStore:
                 (*services, *keys),
             )
         found: dict[tuple[str, str], OpenAlert] = {}
-        for aid, sid, iid, key, status, inc in cur.fetchall():
+        for aid, sid, iid, key, status, inc, held_by, held_until in cur.fetchall():
             if (sid, key) in wanted:
-                found[(sid, key)] = OpenAlert(aid, sid, iid, key, AlertStatus(status), inc)
+                found[(sid, key)] = OpenAlert(
+                    aid,
+                    sid,
+                    iid,
+                    key,
+                    AlertStatus(status),
+                    inc,
+                    held_by,
+                    self.from_db_time(held_until),
+                )
         return found
 
     def open_incidents(self, cur: Any, service_ids: Iterable[str]) -> dict[str, str]:
@@ -286,6 +296,9 @@ class IngestStore:
             latest.severity.value if latest else None,
             self._jsonb(latest.custom_details) if latest else None,
             _json(latest.labels).decode() if latest and latest.labels else None,
+            a.incident_id,
+            a.suppressed_by,
+            self._time(a.suppressed_until),
             a.id,
         )
 
@@ -317,6 +330,8 @@ class IngestStore:
             self._time(a.last_seen_at),
             self._time(a.acknowledged_at),
             self._time(a.resolved_at),
+            a.suppressed_by,
+            self._time(a.suppressed_until),
         )
 
     def _recheck_incident(

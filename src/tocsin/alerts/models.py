@@ -47,6 +47,11 @@ class AlertOut(BaseModel):
     last_seen_at: datetime
     acknowledged_at: datetime | None = None
     resolved_at: datetime | None = None
+    suppressed_by: str | None = Field(
+        default=None,
+        description="why it opened no incident: maintenance_window:NAME or silence:ID",
+    )
+    suppressed_until: datetime | None = Field(default=None, description="when that hold ends")
 
 
 class AlertDetail(AlertOut):

@@ -43,6 +43,8 @@ def alert_from_row(row: Row[Any]) -> AlertOut:
         last_seen_at=m["last_seen_at"],
         acknowledged_at=m["acknowledged_at"],
         resolved_at=m["resolved_at"],
+        suppressed_by=m["suppressed_by"],
+        suppressed_until=m["suppressed_until"],
     )
 
 

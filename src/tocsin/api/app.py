@@ -17,12 +17,13 @@ from starlette.responses import Response
 from starlette.routing import Mount
 
 from tocsin import __version__
-from tocsin.api import v1
+from tocsin.api import v1, v1_silences
 from tocsin.api.asgi import IngestDispatcher
 from tocsin.api.errors import install_error_handlers, json_response
 from tocsin.api.ingest_openapi import INGEST_PATHS
 from tocsin.api.ingest_routes import ingest_routes
 from tocsin.clock import Clock, SystemClock
+from tocsin.engine.suppressions import SuppressionDirectory
 from tocsin.engine.timers import TimerHandler, TimerService
 from tocsin.engine.writer import GroupCommitWriter
 from tocsin.heartbeats import service as heartbeat_service
@@ -50,11 +51,13 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
     )
     metrics = Metrics(engine)
     clock = clock or SystemClock()
+    suppressions = SuppressionDirectory(engine)
     writer = GroupCommitWriter(
         engine,
         max_batch=settings.max_batch,
         payload_limit=settings.payload_store_limit,
         on_batch=metrics.batch_size.observe,
+        suppress=suppressions.check,
     )
     return Runtime(
         settings=settings,
@@ -64,6 +67,7 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
         keys=KeyDirectory(engine, ttl_seconds=KEY_RELOAD_SECONDS),
         metrics=metrics,
         timers=TimerService(writer, clock, TIMER_HANDLERS),
+        suppressions=suppressions,
     )
 
 
@@ -81,6 +85,7 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         await asyncio.to_thread(runtime.keys.reload)
+        await asyncio.to_thread(runtime.suppressions.reload, runtime.clock.now())
         runtime.writer.start()
         reloader = asyncio.create_task(_reload_keys_forever(runtime))
         timers = asyncio.create_task(runtime.timers.run_forever()) if run_timers else None
@@ -104,6 +109,7 @@ def create_app(
     api.state.runtime = runtime
     install_error_handlers(api)
     api.include_router(v1.router)
+    api.include_router(v1_silences.router)
     _add_operational_routes(api, runtime)
     _document_ingest_routes(api)
 
@@ -127,12 +133,18 @@ def create_app_from_env() -> IngestDispatcher:
 
 
 async def _reload_keys_forever(runtime: Runtime) -> None:
+    """Keep the routing-key cache and the windows/silences in force fresh."""
+    last_keys = asyncio.get_running_loop().time()
     while True:
-        await asyncio.sleep(KEY_RELOAD_SECONDS)
+        await asyncio.sleep(1.0)
         try:
-            await asyncio.to_thread(runtime.keys.reload)
+            if runtime.suppressions.stale():
+                await asyncio.to_thread(runtime.suppressions.reload, runtime.clock.now())
+            if asyncio.get_running_loop().time() - last_keys >= KEY_RELOAD_SECONDS:
+                await asyncio.to_thread(runtime.keys.reload)
+                last_keys = asyncio.get_running_loop().time()
         except Exception:
-            log.exception("reloading integration keys failed; keeping the cached ones")
+            log.exception("reloading keys or suppressions failed; keeping the cached ones")
 
 
 def _add_operational_routes(app: FastAPI, runtime: Runtime) -> None:

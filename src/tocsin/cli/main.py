@@ -10,6 +10,7 @@ import typer
 
 from tocsin.cli.context import CliState, console, fail, state
 from tocsin.cli.read import alerts_app, incidents_app, integrations_app
+from tocsin.cli.silences import silence_app
 from tocsin.cli.world import apply_command, export_command
 from tocsin.clock import SystemClock
 from tocsin.settings import Settings
@@ -27,6 +28,7 @@ app.add_typer(token_app, name="token")
 app.add_typer(alerts_app, name="alerts")
 app.add_typer(incidents_app, name="incidents")
 app.add_typer(integrations_app, name="integrations")
+app.add_typer(silence_app, name="silence")
 app.command("apply")(apply_command)
 app.command("export")(export_command)
 

@@ -76,6 +76,8 @@ def alerts_show(ctx: typer.Context, alert_id: str, as_json: JsonFlag = False) ->
             ("dedup key", alert.dedup_key),
             ("incident", alert.incident_id),
             ("occurrences", alert.occurrences),
+            ("held by", alert.suppressed_by or "(paged normally)"),
+            ("held until", alert.suppressed_until.isoformat() if alert.suppressed_until else ""),
             ("created", alert.created_at.isoformat()),
             ("last seen", alert.last_seen_at.isoformat()),
         ],

@@ -14,6 +14,7 @@ from enum import StrEnum
 
 from tocsin.core.events import Action, AlertEvent, AlertStatus
 from tocsin.core.grouping import choose_incident
+from tocsin.core.suppression import Suppression
 
 
 class Outcome(StrEnum):
@@ -36,6 +37,8 @@ class OpenAlert:
     dedup_key: str
     status: AlertStatus
     incident_id: str | None
+    suppressed_by: str | None = None
+    suppressed_until: datetime | None = None
 
 
 def decide(alert: OpenAlert | None, event: AlertEvent) -> Outcome:
@@ -71,6 +74,8 @@ class AlertChange:
     last_seen_at: datetime | None = None
     acknowledged_at: datetime | None = None
     resolved_at: datetime | None = None
+    suppressed_by: str | None = None
+    suppressed_until: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,11 +118,16 @@ class BatchPlan:
         return [a for a in self.alerts.values() if not a.is_new]
 
 
+def _never(_: AlertEvent) -> Suppression | None:
+    return None
+
+
 def plan_batch(
     events: Iterable[AlertEvent],
     open_alerts: Mapping[tuple[str, str], OpenAlert],
     open_incidents: Mapping[str, str],
     new_id: Callable[[datetime], str],
+    suppress: Callable[[AlertEvent], Suppression | None] = _never,
 ) -> BatchPlan:
     """Apply ``events`` in order and return the writes that produce the same end state.
 
@@ -127,6 +137,10 @@ def plan_batch(
     and a new open one. Because a stored open alert may be
     resolved and replaced in the same batch, the store applies updates before inserts, so
     the one-open-alert-per-key index is never violated.
+
+    ``suppress`` says whether a maintenance window or silence holds an alert when its
+    trigger arrives: a held alert is stored with the reason and opens no incident. A
+    later trigger of a held alert whose hold has ended opens (or joins) its incident.
     """
     plan = BatchPlan()
     current: dict[tuple[str, str], AlertChange | OpenAlert] = dict(open_alerts)
@@ -141,12 +155,14 @@ def plan_batch(
             plan.events.append(EventRecord(event, None, outcome))
             continue
         if outcome is Outcome.CREATED:
-            change = _open_new_alert(event, plan, incident_for_service, new_id)
+            change = _open_new_alert(event, plan, incident_for_service, new_id, suppress)
             current[key] = change
         else:
             assert open_alert is not None
             change = _change_for(found, open_alert, plan)
             _apply(change, event, outcome, plan)
+            if outcome is Outcome.APPENDED:
+                _recheck_hold(change, event, plan, incident_for_service, new_id, suppress)
             if change.status is AlertStatus.RESOLVED:
                 del current[key]
             else:
@@ -165,6 +181,8 @@ def _as_open(found: AlertChange | OpenAlert | None) -> OpenAlert | None:
         found.dedup_key,
         found.status,
         found.incident_id,
+        found.suppressed_by,
+        found.suppressed_until,
     )
 
 
@@ -181,6 +199,8 @@ def _change_for(
         incident_id=alert.incident_id,
         status=alert.status,
         is_new=False,
+        suppressed_by=alert.suppressed_by,
+        suppressed_until=alert.suppressed_until,
     )
     plan.alerts[alert.id] = change
     return change
@@ -191,18 +211,13 @@ def _open_new_alert(
     plan: BatchPlan,
     incident_for_service: dict[str, str],
     new_id: Callable[[datetime], str],
+    suppress: Callable[[AlertEvent], Suppression | None],
 ) -> AlertChange:
-    service_id = event.route.service_id
-    incident_id = choose_incident(event.route.grouping, incident_for_service.get(service_id))
-    if incident_id is None:
-        incident_id = new_id(event.received_at)
-        plan.incidents.append(
-            NewIncident(incident_id, service_id, event.summary, event.received_at)
-        )
-        incident_for_service[service_id] = incident_id
+    held = suppress(event)
+    incident_id = None if held else _incident_for(event, plan, incident_for_service, new_id)
     change = AlertChange(
         id=new_id(event.received_at),
-        service_id=service_id,
+        service_id=event.route.service_id,
         integration_id=event.route.integration_id,
         dedup_key=event.dedup_key,
         incident_id=incident_id,
@@ -212,9 +227,48 @@ def _open_new_alert(
         latest=event,
         occurrences_added=1,
         last_seen_at=event.received_at,
+        suppressed_by=held.reason if held else None,
+        suppressed_until=held.until if held else None,
     )
     plan.alerts[change.id] = change
     return change
+
+
+def _incident_for(
+    event: AlertEvent,
+    plan: BatchPlan,
+    incident_for_service: dict[str, str],
+    new_id: Callable[[datetime], str],
+) -> str:
+    """The incident a paging alert joins, opening one if the grouping rule says so."""
+    service_id = event.route.service_id
+    incident_id = choose_incident(event.route.grouping, incident_for_service.get(service_id))
+    if incident_id is None:
+        incident_id = new_id(event.received_at)
+        plan.incidents.append(
+            NewIncident(incident_id, service_id, event.summary, event.received_at)
+        )
+        incident_for_service[service_id] = incident_id
+    return incident_id
+
+
+def _recheck_hold(
+    change: AlertChange,
+    event: AlertEvent,
+    plan: BatchPlan,
+    incident_for_service: dict[str, str],
+    new_id: Callable[[datetime], str],
+    suppress: Callable[[AlertEvent], Suppression | None],
+) -> None:
+    """A held alert that triggers again: still held, or (hold over) it pages now."""
+    if change.suppressed_by is None:
+        return
+    held = suppress(event)
+    if held is not None:
+        change.suppressed_by, change.suppressed_until = held.reason, held.until
+        return
+    change.suppressed_by = change.suppressed_until = None
+    change.incident_id = _incident_for(event, plan, incident_for_service, new_id)
 
 
 def _apply(change: AlertChange, event: AlertEvent, outcome: Outcome, plan: BatchPlan) -> None:

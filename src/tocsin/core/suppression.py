@@ -15,10 +15,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from croniter import croniter
 
+from tocsin.core.durations import parse_duration
 from tocsin.core.matchers import Matcher, match_all
 from tocsin.schedules.wallclock import as_zone, local_date, wall_to_utc
 
@@ -172,3 +174,43 @@ def suppression_for(
         longest = max(held, key=lambda s: s.ends_at)
         return Suppression("silence", longest.id, longest.ends_at)
     return None
+
+
+def window_from_definition(
+    definition: dict[str, Any], service_ids: frozenset[str]
+) -> MaintenanceWindow:
+    """The core window for a stored (or written) definition; ValueError if incoherent."""
+    matchers = tuple(Matcher.parse(m) for m in definition.get("matchers") or [])
+    recurring = definition.get("cron") or definition.get("at")
+    start, end = _instant(definition.get("start"), "start"), _instant(definition.get("end"), "end")
+    if not recurring:
+        if definition.get("duration") or definition.get("days"):
+            raise ValueError("duration and days need cron or at (a recurring window)")
+        if start is None or end is None:
+            raise ValueError("give start and end (one-off) or cron/at with a duration")
+        return MaintenanceWindow(definition["name"], service_ids, matchers, start, end)
+    if not definition.get("duration"):
+        raise ValueError("a recurring window needs a duration, e.g. 2h")
+    if definition.get("cron") and (definition.get("at") or definition.get("days")):
+        raise ValueError("give either cron or days/at, not both")
+    at = definition.get("at")
+    recurrence = Recurrence(
+        time_zone=definition.get("time_zone") or "UTC",
+        duration=parse_duration(definition["duration"]),
+        cron=definition.get("cron"),
+        weekdays=tuple(definition.get("days") or WEEKDAYS),
+        start_time=time.fromisoformat(at) if at else None,
+    )
+    return MaintenanceWindow(definition["name"], service_ids, matchers, start, end, recurrence)
+
+
+def _instant(value: str | None, field: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise ValueError(f"{field} must be an ISO 8601 time with an offset") from exc
+    if parsed.tzinfo is None:
+        raise ValueError(f"{field} needs an offset (e.g. +01:00 or Z)")
+    return parsed

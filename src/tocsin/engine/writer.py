@@ -24,6 +24,7 @@ from tocsin.alerts.ingest_store import IngestStore
 from tocsin.core.dedup import Outcome, plan_batch
 from tocsin.core.events import AlertEvent, ChangeEvent
 from tocsin.core.grouping import GroupingMode
+from tocsin.core.suppression import Suppression
 from tocsin.ids import new_id
 
 log = logging.getLogger(__name__)
@@ -62,8 +63,10 @@ class GroupCommitWriter:
         max_batch: int = 512,
         payload_limit: int = 65536,
         on_batch: Callable[[int], None] | None = None,
+        suppress: Callable[[AlertEvent], Suppression | None] | None = None,
     ):
         self._engine = engine
+        self._suppress = suppress or (lambda _event: None)
         self._on_batch = on_batch
         self._max_batch = max_batch
         self._payload_limit = payload_limit
@@ -222,14 +225,14 @@ class GroupCommitWriter:
         open_alerts = store.open_alerts(cur, events)
         grouped = [s for s, r in routes.items() if r.grouping is GroupingMode.OPEN_INCIDENT]
         open_incidents = store.open_incidents(cur, grouped)
-        plan = plan_batch(events, open_alerts, open_incidents, new_id)
+        plan = plan_batch(events, open_alerts, open_incidents, new_id, self._suppress)
         opening = sorted({i.service_id for i in plan.incidents} & set(grouped))
         if opening and store.concurrent_writers:
             # Another process may be opening the same service's incident: take the
             # service's lock, look again, and plan again with what we find.
             store.lock_incident_creation(cur, opening)
             open_incidents.update(store.open_incidents(cur, opening))
-            plan = plan_batch(events, open_alerts, open_incidents, new_id)
+            plan = plan_batch(events, open_alerts, open_incidents, new_id, self._suppress)
         auto_resolve = {s: r.auto_resolve_incidents for s, r in routes.items()}
         store.apply(cur, plan, auto_resolve)
         outcomes = iter(r.outcome for r in plan.events)

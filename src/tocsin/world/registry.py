@@ -10,6 +10,7 @@ from __future__ import annotations
 from tocsin.world.kind import Kind
 from tocsin.world.kinds.change_sources import ChangeSources
 from tocsin.world.kinds.integrations import Integrations
+from tocsin.world.kinds.maintenance_windows import MaintenanceWindows
 from tocsin.world.kinds.services import Services
 from tocsin.world.kinds.teams import Teams
 
@@ -18,4 +19,5 @@ KINDS: tuple[Kind, ...] = (
     Services(),
     Integrations(),
     ChangeSources(),
+    MaintenanceWindows(),
 )

@@ -1,0 +1,111 @@
+"""``/api/v1/silences``: create (or preview), list and expire silences."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import AwareDatetime, BaseModel, Field
+
+from tocsin.api.errors import ApiError
+from tocsin.api.v1 import RuntimeDep, require_token
+from tocsin.core.durations import parse_duration
+from tocsin.silences import service
+from tocsin.silences.service import MatchedAlert, SilenceError, SilenceOut
+
+router = APIRouter(prefix="/api/v1", dependencies=[Depends(require_token)], tags=["silences"])
+
+
+class SilenceIn(BaseModel):
+    """A silence to create. Give ``ends_at`` or ``duration`` (e.g. ``2h``)."""
+
+    matchers: list[str] = Field(min_length=1, examples=[["alertname=~Disk.*", "env=prod"]])
+    services: list[str] = Field(default_factory=list, description="service names; empty = all")
+    starts_at: AwareDatetime | None = Field(default=None, description="default: now")
+    ends_at: AwareDatetime | None = None
+    duration: str | None = Field(default=None, examples=["2h"])
+    created_by: str = Field(min_length=1)
+    comment: str = ""
+    dry_run: bool = Field(default=False, description="only list the open alerts it would hold")
+
+
+class SilencePreview(BaseModel):
+    """What a silence would hold, without creating it."""
+
+    matches: list[MatchedAlert]
+
+
+def _window(body: SilenceIn, now: datetime) -> tuple[datetime, datetime]:
+    starts = body.starts_at or now
+    if (body.ends_at is None) == (body.duration is None):
+        raise ApiError(400, "invalid_request", "give exactly one of ends_at and duration")
+    if body.ends_at is not None:
+        return starts, body.ends_at
+    try:
+        length = parse_duration(body.duration or "")
+    except ValueError as exc:
+        raise ApiError(400, "invalid_request", str(exc)) from exc
+    if length <= timedelta(0):
+        raise ApiError(400, "invalid_request", "duration must be positive")
+    return starts, starts + length
+
+
+@router.post("/silences", response_model=SilenceOut | SilencePreview, status_code=201)
+async def create_silence(body: SilenceIn, runtime: RuntimeDep) -> SilenceOut | SilencePreview:
+    """Create a silence (201), or with ``dry_run`` list the open alerts it would hold."""
+    now = runtime.clock.now()
+    starts, ends = _window(body, now)
+
+    def work() -> SilenceOut | SilencePreview:
+        with runtime.engine.begin() as conn:
+            if body.dry_run:
+                matchers = service.parse_matchers(body.matchers)
+                return SilencePreview(
+                    matches=service.matching_open_alerts(conn, matchers, body.services)
+                )
+            return service.create_silence(
+                conn,
+                matchers=body.matchers,
+                starts_at=starts,
+                ends_at=ends,
+                created_by=body.created_by,
+                comment=body.comment,
+                service_names=body.services,
+                now=now,
+            )
+
+    try:
+        result = await asyncio.to_thread(work)
+    except SilenceError as exc:
+        raise ApiError(400, "invalid_silence", str(exc)) from exc
+    if isinstance(result, SilenceOut):
+        await asyncio.to_thread(runtime.suppressions.reload, now)  # holds at once here
+    return result
+
+
+@router.get("/silences", response_model=list[SilenceOut])
+def list_silences(
+    runtime: RuntimeDep,
+    include_expired: Annotated[bool, Query(description="also list silences that are over")] = False,
+) -> list[SilenceOut]:
+    """Silences, newest first."""
+    with runtime.engine.connect() as conn:
+        return service.list_silences(conn, runtime.clock.now(), include_expired=include_expired)
+
+
+@router.delete("/silences/{silence_id}", response_model=SilenceOut)
+async def expire_silence(silence_id: str, runtime: RuntimeDep) -> SilenceOut:
+    """End a silence now."""
+    now = runtime.clock.now()
+
+    def work() -> SilenceOut | None:
+        with runtime.engine.begin() as conn:
+            return service.expire_silence(conn, silence_id, now)
+
+    found = await asyncio.to_thread(work)
+    if found is None:
+        raise ApiError(404, "not_found", f"no silence {silence_id}")
+    await asyncio.to_thread(runtime.suppressions.reload, now)
+    return found

@@ -1,0 +1,1 @@
+"""Silences: label matchers that hold matching alerts from paging until they expire."""
