@@ -219,10 +219,8 @@ class IngestStore:
     # -- writes -----------------------------------------------------------------------
 
     def apply(self, cur: Any, plan: BatchPlan, auto_resolve: dict[str, bool]) -> None:
-        """Write the plan: alert updates first (they may free a dedup key), then inserts."""
-        updated = plan.updated_alerts
-        if updated:
-            cur.executemany(self._update_alert, [self._update_row(a) for a in updated])
+        """Write the plan: new incidents (alerts refer to them), then alert updates (they may
+        free a dedup key), then new alerts and the event log."""
         if plan.incidents:
             status = IncidentStatus.TRIGGERED.value
             self._insert(
@@ -242,6 +240,9 @@ class IngestStore:
                     for i in plan.incidents
                 ],
             )
+        updated = plan.updated_alerts
+        if updated:
+            cur.executemany(self._update_alert, [self._update_row(a) for a in updated])
         new = plan.new_alerts
         if new:
             rows = [self._alert_row(a) for a in new]

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from datetime import datetime
 from typing import Any
 
 from fastapi import FastAPI
@@ -17,15 +18,18 @@ from starlette.responses import Response
 from starlette.routing import Mount
 
 from tocsin import __version__
+from tocsin.alerts import holds
+from tocsin.alerts.ingest_store import IngestStore
 from tocsin.api import v1, v1_silences
 from tocsin.api.asgi import IngestDispatcher
 from tocsin.api.errors import install_error_handlers, json_response
 from tocsin.api.ingest_openapi import INGEST_PATHS
 from tocsin.api.ingest_routes import ingest_routes
 from tocsin.clock import Clock, SystemClock
+from tocsin.core.events import AlertEvent
 from tocsin.engine.suppressions import SuppressionDirectory
-from tocsin.engine.timers import TimerHandler, TimerService
-from tocsin.engine.writer import GroupCommitWriter
+from tocsin.engine.timers import TimerHandler, TimerService, arm
+from tocsin.engine.writer import GroupCommitWriter, Work
 from tocsin.heartbeats import service as heartbeat_service
 from tocsin.ingest.routing import KeyDirectory
 from tocsin.observability.metrics import Metrics
@@ -66,7 +70,11 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
         writer=writer,
         keys=KeyDirectory(engine, ttl_seconds=KEY_RELOAD_SECONDS),
         metrics=metrics,
-        timers=TimerService(writer, clock, TIMER_HANDLERS),
+        timers=TimerService(
+            writer,
+            clock,
+            {**TIMER_HANDLERS, holds.TIMER_KIND: holds.sweep_handler(suppressions.window_on_end)},
+        ),
         suppressions=suppressions,
     )
 
@@ -87,6 +95,7 @@ def create_app(
         await asyncio.to_thread(runtime.keys.reload)
         await asyncio.to_thread(runtime.suppressions.reload, runtime.clock.now())
         runtime.writer.start()
+        await runtime.writer.run(_arm_hold_sweep(runtime.clock.now()))
         reloader = asyncio.create_task(_reload_keys_forever(runtime))
         timers = asyncio.create_task(runtime.timers.run_forever()) if run_timers else None
         try:
@@ -130,6 +139,14 @@ async def _internal_error(_: Request, exc: Exception) -> Response:
 def create_app_from_env() -> IngestDispatcher:
     """Factory for ``uvicorn --factory`` (several workers): settings from the environment."""
     return create_app(Settings())
+
+
+def _arm_hold_sweep(now: datetime) -> Work:
+    def work(store: IngestStore, cur: Any) -> list[AlertEvent]:
+        arm(store, cur, kind=holds.TIMER_KIND, subject=holds.TIMER_SUBJECT, due_at=now, now=now)
+        return []
+
+    return work
 
 
 async def _reload_keys_forever(runtime: Runtime) -> None:

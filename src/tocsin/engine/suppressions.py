@@ -40,6 +40,7 @@ class SuppressionDirectory:
         self._monotonic = monotonic
         self.windows: list[MaintenanceWindow] = []
         self.silences: list[Silence] = []
+        self.on_end: dict[str, str] = {}
         self._loaded_at = float("-inf")
 
     def stale(self) -> bool:
@@ -50,12 +51,13 @@ class SuppressionDirectory:
         """Read windows and live silences (blocking: call it off the event loop)."""
         with self._engine.connect() as conn:
             ids = {name: sid for name, sid in conn.execute(select(services.c.name, services.c.id))}
-            windows = []
+            windows, on_end = [], {}
             for name, definition in conn.execute(
                 select(maintenance_windows.c.name, maintenance_windows.c.definition)
             ):
                 sids = frozenset(ids[s] for s in definition.get("services", []) if s in ids)
                 windows.append(window_from_definition({**definition, "name": name}, sids))
+                on_end[name] = definition.get("on_end") or "reevaluate"
             live = [
                 Silence(
                     id=row.id,
@@ -68,8 +70,12 @@ class SuppressionDirectory:
                 )
                 for row in conn.execute(select(silences).where(silences.c.ends_at > now))
             ]
-        self.windows, self.silences = windows, live
+        self.windows, self.silences, self.on_end = windows, live, on_end
         self._loaded_at = self._monotonic()
+
+    def window_on_end(self, name: str) -> str:
+        """What happens to a window's held alerts when it ends (``reevaluate`` by default)."""
+        return self.on_end.get(name, "reevaluate")
 
     def check(self, event: AlertEvent) -> Suppression | None:
         """What holds this event's alert at the time it was received, if anything."""

@@ -156,6 +156,7 @@ alerts = Table(
     Index(None, "incident_id"),
     Index(None, "status", "created_at"),
     Index(None, "created_at"),
+    Index(None, "suppressed_until"),
 )
 
 alert_events = Table(

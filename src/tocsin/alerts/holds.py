@@ -1,0 +1,80 @@
+"""When a hold ends: alerts held by a window or silence that are still open.
+
+A durable timer sweeps every ``SWEEP_EVERY``: each open alert whose hold has ended is
+either held again (another window or silence now covers it), resolved (its window says
+``on_end: resolve``), or re-evaluated: it pages now, through a trigger event that opens or
+joins its incident. The event log records these as events with a ``tocsin`` payload.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+import msgspec
+
+from tocsin.alerts.ingest_store import IngestStore
+from tocsin.core.events import Action, AlertEvent, Route, Severity
+from tocsin.core.grouping import GroupingMode
+from tocsin.engine.timers import Firing, Timer
+
+TIMER_KIND = "hold_sweep"
+TIMER_SUBJECT = "all"
+SWEEP_EVERY = timedelta(seconds=15)
+_json = msgspec.json.Encoder().encode
+
+
+def sweep_handler(
+    on_end: Callable[[str], str],
+) -> Callable[[IngestStore, Any, Timer, datetime], Firing]:
+    """The timer handler, given each window's ``on_end`` (``reevaluate`` or ``resolve``).
+
+    Whether a re-evaluated alert is held again is decided by the dedup plan, which asks
+    the live windows and silences, like for any trigger.
+    """
+
+    def handle(store: IngestStore, cur: Any, timer: Timer, now: datetime) -> Firing:
+        events = []
+        p = store.mark
+        cur.execute(
+            "SELECT a.id, a.service_id, a.integration_id, a.dedup_key, a.summary, a.source, "
+            "a.severity, a.labels, a.suppressed_by, s.incident_grouping, "
+            "s.auto_resolve_incidents FROM alerts a JOIN services s ON s.id = a.service_id "
+            f"WHERE a.suppressed_until IS NOT NULL AND a.suppressed_until <= {p} "
+            "AND a.status <> 'resolved' ORDER BY a.suppressed_until LIMIT 500",
+            (store.db_time(now),),
+        )
+        for (
+            aid,
+            sid,
+            iid,
+            key,
+            summary,
+            source,
+            severity,
+            labels,
+            held_by,
+            grouping,
+            auto,
+        ) in cur.fetchall():
+            route = Route(iid, sid, "tocsin", GroupingMode(grouping), bool(auto))
+            kind, _, name = (held_by or "").partition(":")
+            resolve = kind == "maintenance_window" and on_end(name) == "resolve"
+            action = Action.RESOLVE if resolve else Action.TRIGGER
+            raw = _json({"tocsin": "hold ended", "held_by": held_by, "alert_id": aid}).decode()
+            event = AlertEvent(
+                route=route,
+                action=action,
+                dedup_key=key,
+                received_at=now,
+                raw=raw,
+                summary=summary,
+                source=source,
+                severity=Severity(severity),
+                labels=msgspec.json.decode(labels) if isinstance(labels, str) else (labels or {}),
+            )
+            events.append(event)
+        return Firing(events=events, next_due=now + SWEEP_EVERY)
+
+    return handle
