@@ -77,7 +77,7 @@ def held_then_swept(engine: Engine) -> dict[str, tuple[str, str | None, str | No
                 ]
             )
 
-            def arm_sweep(store, cur):  # type: ignore[no-untyped-def]
+            def arm_sweep(store, cur):
                 arm(
                     store,
                     cur,
