@@ -116,6 +116,7 @@ FIELD_ERRORS = [
     ("routing key not a string", {"routing_key": 5}, "'routing_key' must be a string"),
     ("missing action", {"event_action": None}, "'event_action' is missing or blank"),
     ("unknown action", {"event_action": "explode"}, "'event_action' must be one of"),
+    ("internal action", {"event_action": "reevaluate"}, "'event_action' must be one of"),
     ("dedup key too long", {"dedup_key": "x" * 256}, "'dedup_key' must be at most 255"),
     ("payload missing", {"payload": None}, "'payload' is missing or not an object"),
     (

@@ -1,9 +1,11 @@
-"""When a hold ends: alerts held by a window or silence that are still open.
+"""The alert sweep: held alerts whose hold ended, and alerts that went quiet.
 
-A durable timer sweeps every ``SWEEP_EVERY``: each open alert whose hold has ended is
-either held again (another window or silence now covers it), resolved (its window says
-``on_end: resolve``), or re-evaluated: it pages now, through a trigger event that opens or
-joins its incident. The event log records these as events with a ``tocsin`` payload.
+A durable timer sweeps every ``SWEEP_EVERY``: each open alert whose hold (window, silence,
+flapping, transient pause) has ended is either held again (another window or silence now
+covers it), resolved (its window says ``on_end: resolve``), or re-evaluated: it pages now,
+opening or joining its incident (a ``reevaluate`` event, which no sender can send). Alerts of services with
+``auto_resolve_after`` that have not been triggered again for that long are resolved. The
+event log records all of these as events with a ``tocsin`` payload.
 """
 
 from __future__ import annotations
@@ -61,7 +63,7 @@ def sweep_handler(
             route = Route(iid, sid, "tocsin", GroupingMode(grouping), bool(auto))
             kind, _, name = (held_by or "").partition(":")
             resolve = kind == "maintenance_window" and on_end(name) == "resolve"
-            action = Action.RESOLVE if resolve else Action.TRIGGER
+            action = Action.RESOLVE if resolve else Action.REEVALUATE
             raw = _json({"tocsin": "hold ended", "held_by": held_by, "alert_id": aid}).decode()
             event = AlertEvent(
                 route=route,
@@ -75,6 +77,30 @@ def sweep_handler(
                 labels=msgspec.json.decode(labels) if isinstance(labels, str) else (labels or {}),
             )
             events.append(event)
+        events += _stale(store, cur, now)
         return Firing(events=events, next_due=now + SWEEP_EVERY)
 
     return handle
+
+
+def _stale(store: IngestStore, cur: Any, now: datetime) -> list[AlertEvent]:
+    """Resolve events for alerts not triggered again within their service's
+    ``auto_resolve_after`` (a sender that never resolves must not leave them open)."""
+    p = store.mark
+    cur.execute(
+        "SELECT id, incident_grouping, auto_resolve_incidents, auto_resolve_after_seconds "
+        "FROM services WHERE auto_resolve_after_seconds IS NOT NULL AND archived_at IS NULL"
+    )
+    events = []
+    for sid, grouping, auto, seconds in cur.fetchall():
+        cutoff = now - timedelta(seconds=seconds)
+        cur.execute(
+            "SELECT id, integration_id, dedup_key FROM alerts WHERE service_id = "
+            f"{p} AND status <> 'resolved' AND last_seen_at < {p} LIMIT 500",
+            (sid, store.db_time(cutoff)),
+        )
+        for aid, iid, key in cur.fetchall():
+            route = Route(iid, sid, "tocsin", GroupingMode(grouping), bool(auto))
+            raw = _json({"tocsin": "auto-resolved", "quiet_for_seconds": seconds, "alert_id": aid})
+            events.append(AlertEvent(route, Action.RESOLVE, key, now, raw.decode()))
+    return events

@@ -206,6 +206,23 @@ class IngestStore:
                 )
         return found
 
+    def recent_changes(self, cur: Any, events: Sequence[AlertEvent]) -> dict[tuple[str, str], int]:
+        """For flap detection: alerts opened or resolved per (service, key) within each
+        flapping-rule service's window (only for services that have the rule)."""
+        counts: dict[tuple[str, str], int] = {}
+        p = self._p
+        for e in {(e.route.service_id, e.dedup_key): e for e in events}.values():
+            window = e.route.flap_window
+            if not (e.route.flap_changes and window):
+                continue
+            cur.execute(
+                f"SELECT count(*) FROM alert_events WHERE service_id = {p} AND dedup_key = {p} "
+                f"AND received_at >= {p} AND outcome IN ('created', 'resolved')",
+                (e.route.service_id, e.dedup_key, self._time(e.received_at - window)),
+            )
+            counts[(e.route.service_id, e.dedup_key)] = int(cur.fetchone()[0])
+        return counts
+
     def open_incidents(self, cur: Any, service_ids: Iterable[str]) -> dict[str, str]:
         """The newest open incident of each service (for grouping into it)."""
         result: dict[str, str] = {}

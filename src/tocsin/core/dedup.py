@@ -24,6 +24,7 @@ class Outcome(StrEnum):
     APPENDED = "appended"
     ACKNOWLEDGED = "acknowledged"
     RESOLVED = "resolved"
+    REEVALUATED = "reevaluated"
     IGNORED = "ignored"
 
 
@@ -50,6 +51,8 @@ def decide(alert: OpenAlert | None, event: AlertEvent) -> Outcome:
     """
     if event.action is Action.TRIGGER:
         return Outcome.CREATED if alert is None else Outcome.APPENDED
+    if event.action is Action.REEVALUATE:
+        return Outcome.IGNORED if alert is None else Outcome.REEVALUATED
     if alert is None or alert.integration_id != event.route.integration_id:
         return Outcome.IGNORED
     if event.action is Action.ACKNOWLEDGE:
@@ -122,12 +125,29 @@ def _never(_: AlertEvent) -> Suppression | None:
     return None
 
 
+def noise_hold(event: AlertEvent, changes: int) -> Suppression | None:
+    """The service's own rules for a new alert: flapping first, then the transient pause.
+
+    ``changes`` counts this key's alerts opened or resolved within the flap window,
+    this one included.
+    """
+    route = event.route
+    if route.flap_changes and route.flap_window and changes > route.flap_changes:
+        return Suppression("flapping", event.dedup_key, event.received_at + route.flap_window)
+    if route.pause_new_alerts:
+        return Suppression(
+            "transient_pause", event.dedup_key, event.received_at + route.pause_new_alerts
+        )
+    return None
+
+
 def plan_batch(
     events: Iterable[AlertEvent],
     open_alerts: Mapping[tuple[str, str], OpenAlert],
     open_incidents: Mapping[str, str],
     new_id: Callable[[datetime], str],
     suppress: Callable[[AlertEvent], Suppression | None] = _never,
+    recent_changes: Mapping[tuple[str, str], int] | None = None,
 ) -> BatchPlan:
     """Apply ``events`` in order and return the writes that produce the same end state.
 
@@ -141,10 +161,19 @@ def plan_batch(
     ``suppress`` says whether a maintenance window or silence holds an alert when its
     trigger arrives: a held alert is stored with the reason and opens no incident. A
     later trigger of a held alert whose hold has ended opens (or joins) its incident.
+    The service's noise rules hold new alerts too: a flapping key (more state changes than
+    ``route.flap_changes`` within ``route.flap_window``, counting ``recent_changes`` already
+    stored) and the transient pause (``route.pause_new_alerts``).
     """
     plan = BatchPlan()
     current: dict[tuple[str, str], AlertChange | OpenAlert] = dict(open_alerts)
     incident_for_service = dict(open_incidents)
+    changes = dict(recent_changes or {})
+
+    def hold(event: AlertEvent) -> Suppression | None:
+        key = (event.route.service_id, event.dedup_key)
+        changes[key] = changes.get(key, 0) + 1
+        return suppress(event) or noise_hold(event, changes[key])
 
     for event in events:
         key = (event.route.service_id, event.dedup_key)
@@ -155,16 +184,18 @@ def plan_batch(
             plan.events.append(EventRecord(event, None, outcome))
             continue
         if outcome is Outcome.CREATED:
-            change = _open_new_alert(event, plan, incident_for_service, new_id, suppress)
+            change = _open_new_alert(event, plan, incident_for_service, new_id, hold)
             current[key] = change
         else:
             assert open_alert is not None
             change = _change_for(found, open_alert, plan)
-            _apply(change, event, outcome, plan)
-            if outcome is Outcome.APPENDED:
+            if outcome is not Outcome.REEVALUATED:
+                _apply(change, event, outcome, plan)
+            if outcome in (Outcome.APPENDED, Outcome.REEVALUATED):
                 _recheck_hold(change, event, plan, incident_for_service, new_id, suppress)
             if change.status is AlertStatus.RESOLVED:
                 del current[key]
+                changes[key] = changes.get(key, 0) + 1
             else:
                 current[key] = change
         plan.events.append(EventRecord(event, change.id, outcome))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -16,6 +16,8 @@ class Action(StrEnum):
     TRIGGER = "trigger"
     ACKNOWLEDGE = "acknowledge"
     RESOLVE = "resolve"
+    # Tocsin's own: look at a held alert again (its hold ended). No sender can send it.
+    REEVALUATE = "reevaluate"
 
 
 class Severity(StrEnum):
@@ -44,6 +46,9 @@ class Route:
     integration_type: str
     grouping: GroupingMode = GroupingMode.OPEN_INCIDENT
     auto_resolve_incidents: bool = True
+    pause_new_alerts: timedelta | None = None  # transient pause: hold new alerts this long
+    flap_changes: int | None = None  # flapping: more state changes than this...
+    flap_window: timedelta | None = None  # ...within this window
 
 
 @dataclass(frozen=True, slots=True)

@@ -225,14 +225,15 @@ class GroupCommitWriter:
         open_alerts = store.open_alerts(cur, events)
         grouped = [s for s, r in routes.items() if r.grouping is GroupingMode.OPEN_INCIDENT]
         open_incidents = store.open_incidents(cur, grouped)
-        plan = plan_batch(events, open_alerts, open_incidents, new_id, self._suppress)
+        recent = store.recent_changes(cur, events)
+        plan = plan_batch(events, open_alerts, open_incidents, new_id, self._suppress, recent)
         opening = sorted({i.service_id for i in plan.incidents} & set(grouped))
         if opening and store.concurrent_writers:
             # Another process may be opening the same service's incident: take the
             # service's lock, look again, and plan again with what we find.
             store.lock_incident_creation(cur, opening)
             open_incidents.update(store.open_incidents(cur, opening))
-            plan = plan_batch(events, open_alerts, open_incidents, new_id, self._suppress)
+            plan = plan_batch(events, open_alerts, open_incidents, new_id, self._suppress, recent)
         auto_resolve = {s: r.auto_resolve_incidents for s, r in routes.items()}
         store.apply(cur, plan, auto_resolve)
         outcomes = iter(r.outcome for r in plan.events)

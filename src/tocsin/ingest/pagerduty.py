@@ -26,7 +26,7 @@ MAX_DEDUP_KEY = 255
 MAX_SUMMARY = 1024
 MAX_ROUTING_KEY = 128
 
-_ACTIONS = {a.value: a for a in Action}
+_ACTIONS = {a.value: a for a in (Action.TRIGGER, Action.ACKNOWLEDGE, Action.RESOLVE)}
 _SEVERITIES = {s.value: s for s in Severity}
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import Engine, select
 
@@ -79,7 +80,19 @@ class KeyDirectory:
         """Read every key from the database (blocking; call it off the event loop)."""
         keys: dict[str, KeyInfo] = {}
         with self._engine.connect() as conn:
-            for iid, sid, name, itype, key, limit, grouping, auto in conn.execute(
+            for (
+                iid,
+                sid,
+                name,
+                itype,
+                key,
+                limit,
+                grouping,
+                auto,
+                pause,
+                flaps,
+                flap_s,
+            ) in conn.execute(
                 select(
                     integrations.c.id,
                     integrations.c.service_id,
@@ -89,11 +102,23 @@ class KeyDirectory:
                     integrations.c.rate_limit_per_minute,
                     services.c.incident_grouping,
                     services.c.auto_resolve_incidents,
+                    services.c.pause_new_alerts_seconds,
+                    services.c.flap_changes,
+                    services.c.flap_window_seconds,
                 )
                 .join(services, services.c.id == integrations.c.service_id)
                 .where(services.c.archived_at.is_(None))
             ):
-                route = Route(iid, sid, itype, GroupingMode(grouping), bool(auto))
+                route = Route(
+                    iid,
+                    sid,
+                    itype,
+                    GroupingMode(grouping),
+                    bool(auto),
+                    timedelta(seconds=pause) if pause else None,
+                    flaps,
+                    timedelta(seconds=flap_s) if flap_s else None,
+                )
                 keys[key] = KeyInfo(route, (sid,), f"integration:{name}", limit)
             members: dict[str, list[str]] = {}
             for csid, sid in conn.execute(select(change_source_services)):

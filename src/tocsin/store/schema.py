@@ -57,6 +57,13 @@ services = Table(
     # "open_incident": alerts join the service's open incident; "per_alert": one each.
     Column("incident_grouping", String(32), nullable=False, server_default="open_incident"),
     Column("auto_resolve_incidents", Boolean, nullable=False, server_default=text("true")),
+    # Noise rules (NULL = off): hold new alerts this long (transient pause); resolve alerts
+    # not triggered again for this long; hold alerts changing state more than
+    # flap_changes times within flap_window_seconds.
+    Column("pause_new_alerts_seconds", Integer),
+    Column("auto_resolve_after_seconds", Integer),
+    Column("flap_changes", Integer),
+    Column("flap_window_seconds", Integer),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     Column("archived_at", UTCDateTime),
@@ -265,4 +272,78 @@ maintenance_windows = Table(
     Column("definition", JSONText, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),  # the natural key: "alice"
+    Column("full_name", String(200), nullable=False, server_default=""),
+    Column("email", String(320), nullable=False, server_default=""),
+    Column("time_zone", String(64), nullable=False, server_default="UTC"),
+    Column("contact_methods", JSONText, nullable=False, server_default="[]"),  # [{type, address}]
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+team_members = Table(
+    "team_members",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("team_id", ID, ForeignKey("teams.id"), nullable=False),
+    Column("user_id", ID, ForeignKey("users.id"), nullable=False),
+    Column("role", String(16), nullable=False, server_default="member"),  # manager | member
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    UniqueConstraint("team_id", "user_id"),
+)
+
+schedules = Table(
+    "schedules",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    # The schedule as written in the world file (zone, team, layers, overrides, shadows).
+    Column("definition", JSONText, nullable=False),
+    # The secret in the schedule's iCalendar feed URL, generated on create.
+    Column("feed_token", String(64), nullable=False, unique=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# Overrides made through the API (the world file's own overrides live in the definition).
+schedule_overrides = Table(
+    "schedule_overrides",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("schedule_id", ID, ForeignKey("schedules.id"), nullable=False),
+    Column("user_name", String(200), nullable=False),
+    Column("starts_at", UTCDateTime, nullable=False),
+    Column("ends_at", UTCDateTime, nullable=False),
+    Column("created_by", String(200), nullable=False, server_default=""),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index(None, "schedule_id", "ends_at"),
+)
+
+# Opsgenie Alert API requests, for GET /v2/alerts/requests/{id}: written in the same
+# transaction as the request's alert event (see tocsin.api.ingest_opsgenie).
+opsgenie_requests = Table(
+    "opsgenie_requests",
+    metadata,
+    Column("request_id", String(36), primary_key=True),
+    Column("integration_id", ID, nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("alias", String(512)),
+    Column("alert_id", ID),
+    # NULL when the request became an alert event: its outcome is that event's (matched
+    # on integration, dedup key, action and received_at = created_at). Set when Tocsin
+    # decided without one: no such alert, or an action it records but cannot apply yet.
+    Column("status", Text),
+    Column("success", Boolean),
+    Column("processed_at", UTCDateTime, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    # The request (identifier and body) of actions Tocsin records but does not apply.
+    Column("payload", Text),
+    Index(None, "created_at"),
 )

@@ -6,18 +6,30 @@ This module also defines how integrations are written (nested under their servic
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import timedelta
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field
 from sqlalchemy import Connection, select
 
+from tocsin.core.durations import format_duration, parse_duration
 from tocsin.core.grouping import GroupingMode
 from tocsin.ingest.registry import INTEGRATION_TYPES
 from tocsin.store.schema import services, teams
 from tocsin.world.kind import TableKind
 from tocsin.world.plan import Change
 from tocsin.world.records import FieldSpec, Ids, Record
-from tocsin.world.spec import Link, Name, NamedSpec, RoutingKey, at_least, between, one_of
+from tocsin.world.spec import (
+    Link,
+    Name,
+    NamedSpec,
+    RoutingKey,
+    Spec,
+    at_least,
+    between,
+    one_of,
+)
 
 
 class IntegrationSpec(NamedSpec):
@@ -26,6 +38,21 @@ class IntegrationSpec(NamedSpec):
     type: Annotated[str, AfterValidator(one_of(INTEGRATION_TYPES))]
     key: RoutingKey | None = None
     rate_limit_per_minute: Annotated[int, AfterValidator(at_least(1))] | None = None
+
+
+def canonical_duration(value: str) -> str:
+    """``90s`` → ``1m30s``: one spelling per duration, so plans only show real changes."""
+    length = parse_duration(value)
+    if length.total_seconds() <= 0:
+        raise ValueError("must be longer than zero")
+    return format_duration(length)
+
+
+class FlapSpec(Spec):
+    """Hold alerts whose key opens or resolves more than ``changes`` times ``within``."""
+
+    changes: Annotated[int, AfterValidator(at_least(1))]
+    within: Annotated[str, AfterValidator(canonical_duration)]
 
 
 class ServiceSpec(NamedSpec):
@@ -39,6 +66,9 @@ class ServiceSpec(NamedSpec):
         GroupingMode.OPEN_INCIDENT.value
     )
     auto_resolve_incidents: bool = True
+    pause_new_alerts: Annotated[str, AfterValidator(canonical_duration)] | None = None
+    auto_resolve_after: Annotated[str, AfterValidator(canonical_duration)] | None = None
+    flap_detection: FlapSpec | None = None
     integrations: list[IntegrationSpec] = Field(default_factory=list)
 
 
@@ -56,6 +86,9 @@ class Services(TableKind):
         FieldSpec("links"),
         FieldSpec("incident_grouping"),
         FieldSpec("auto_resolve_incidents"),
+        FieldSpec("pause_new_alerts"),
+        FieldSpec("auto_resolve_after"),
+        FieldSpec("flap_detection"),
     )
     soft_delete = True
 
@@ -69,7 +102,10 @@ class Services(TableKind):
         return [
             Record(
                 (row.name,),
-                {f.name: row._mapping[f.name] for f in self.fields},
+                {
+                    **{f.name: row._mapping[f.name] for f in self.fields if f.name not in _NOISE},
+                    **_noise_fields(row._mapping),
+                },
                 id=row.id,
                 archived=row.archived_at is not None,
             )
@@ -83,5 +119,40 @@ class Services(TableKind):
         return {
             "name": change.key[0],
             "team_id": ids.of("team", (team,)) if team is not None else None,
-            **{f.name: values[f.name] for f in self.fields if f.name != "team"},
+            **{f.name: values[f.name] for f in self.fields if f.name not in ("team", *_NOISE)},
+            **_noise_columns(values),
         }
+
+
+_NOISE = ("pause_new_alerts", "auto_resolve_after", "flap_detection")
+
+
+def _seconds(value: str | None) -> int | None:
+    return int(parse_duration(value).total_seconds()) if value else None
+
+
+def _text(seconds: int | None) -> str | None:
+    return format_duration(timedelta(seconds=seconds)) if seconds else None
+
+
+def _noise_columns(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The noise rules as written in the file → the services table's columns."""
+    flap = values.get("flap_detection") or {}
+    return {
+        "pause_new_alerts_seconds": _seconds(values.get("pause_new_alerts")),
+        "auto_resolve_after_seconds": _seconds(values.get("auto_resolve_after")),
+        "flap_changes": flap.get("changes"),
+        "flap_window_seconds": _seconds(flap.get("within")),
+    }
+
+
+def _noise_fields(row: Mapping[Any, Any]) -> dict[str, Any]:
+    """The services table's noise columns → the fields as the file writes them."""
+    flap = None
+    if row["flap_changes"]:
+        flap = {"changes": row["flap_changes"], "within": _text(row["flap_window_seconds"])}
+    return {
+        "pause_new_alerts": _text(row["pause_new_alerts_seconds"]),
+        "auto_resolve_after": _text(row["auto_resolve_after_seconds"]),
+        "flap_detection": flap,
+    }
