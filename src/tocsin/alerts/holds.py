@@ -2,10 +2,10 @@
 
 A durable timer sweeps every ``SWEEP_EVERY``: each open alert whose hold (window, silence,
 flapping, transient pause) has ended is either held again (another window or silence now
-covers it), resolved (its window says ``on_end: resolve``), or re-evaluated: it pages now,
-opening or joining its incident (a ``reevaluate`` event, which no sender can send). Alerts of services with
-``auto_resolve_after`` that have not been triggered again for that long are resolved. The
-event log records all of these as events with a ``tocsin`` payload.
+covers it), resolved (its window says ``on_end: resolve``), or re-evaluated: it pages
+now, opening or joining its incident (a ``reevaluate`` event, which no sender can send).
+Alerts of services with ``auto_resolve_after`` that have not been triggered again for that
+long are resolved. The event log records these as events with a ``tocsin`` payload.
 """
 
 from __future__ import annotations
