@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from tocsin.core.dedup import OpenAlert, Outcome, decide, plan_batch
 from tocsin.core.events import Action, AlertEvent, AlertStatus, Route
-from tocsin.core.grouping import GroupingMode, choose_incident
+from tocsin.core.grouping import GroupingMode, OpenIncident, choose_incident
 from tocsin.core.incident_status import IncidentStatus, status_after_alert_change
 
 T0 = datetime(2026, 11, 28, 3, 0, tzinfo=UTC)
@@ -91,7 +91,7 @@ def test_stored_alert_resolved_and_replaced_in_one_batch() -> None:
     plan = plan_batch(
         [event(Action.RESOLVE, "k"), event(Action.TRIGGER, "k", at=1)],
         {(PROM.service_id, "k"): stored},
-        {PROM.service_id: "inc-stored"},
+        {(PROM.service_id, ""): OpenIncident("inc-stored", T0)},
         ids(),
     )
     assert [a.status for a in plan.updated_alerts] == [AlertStatus.RESOLVED]
@@ -114,7 +114,7 @@ def test_new_alerts_join_the_services_open_incident() -> None:
     plan = plan_batch(
         [event(Action.TRIGGER, "a"), event(Action.TRIGGER, "b")],
         {},
-        {PROM.service_id: "inc-open"},
+        {(PROM.service_id, ""): OpenIncident("inc-open", T0)},
         ids(),
     )
     assert plan.incidents == []
@@ -132,7 +132,33 @@ def test_per_alert_grouping_opens_one_incident_per_alert() -> None:
     events = [event(Action.TRIGGER, k, route=PER_ALERT) for k in "abc"]
     plan = plan_batch(events, {}, {}, ids())
     assert len(plan.incidents) == 3
-    assert choose_incident(GroupingMode.PER_ALERT, "inc") is None
+    assert choose_incident(GroupingMode.PER_ALERT, OpenIncident("inc", T0), T0) is None
+
+
+def test_time_window_grouping_joins_only_a_recent_incident() -> None:
+    route = Route(
+        "i", "s", "pagerduty", GroupingMode.TIME_WINDOW, grouping_window=timedelta(minutes=10)
+    )
+    recent = {("s", ""): OpenIncident("recent", T0 - timedelta(minutes=5))}
+    old = {("s", ""): OpenIncident("old", T0 - timedelta(minutes=11))}
+    joined = plan_batch([event(Action.TRIGGER, "a", route=route)], {}, recent, ids())
+    assert joined.new_alerts[0].incident_id == "recent"
+    opened = plan_batch([event(Action.TRIGGER, "a", route=route)], {}, old, ids())
+    assert len(opened.incidents) == 1
+
+
+def test_label_grouping_puts_alerts_sharing_the_labels_together() -> None:
+    route = Route("i", "s", "alertmanager", GroupingMode.LABELS, grouping_labels=("cluster",))
+
+    def fired(key: str, cluster: str) -> AlertEvent:
+        return AlertEvent(
+            route, Action.TRIGGER, key, T0, "{}", "s", "src", labels={"cluster": cluster}
+        )
+
+    plan = plan_batch([fired("a", "eu"), fired("b", "us"), fired("c", "eu")], {}, {}, ids())
+    by_key = {a.dedup_key: a.incident_id for a in plan.new_alerts}
+    assert by_key["a"] == by_key["c"] != by_key["b"]
+    assert sorted(i.group_key for i in plan.incidents) == ["cluster=eu", "cluster=us"]
 
 
 def test_incident_resolves_when_its_last_alert_resolves() -> None:

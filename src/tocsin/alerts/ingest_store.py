@@ -18,6 +18,7 @@ import msgspec
 
 from tocsin.core.dedup import AlertChange, BatchPlan, OpenAlert
 from tocsin.core.events import AlertEvent, AlertStatus, ChangeEvent
+from tocsin.core.grouping import OpenIncident
 from tocsin.core.incident_status import IncidentStatus, status_after_alert_change
 from tocsin.ids import new_id
 
@@ -63,8 +64,8 @@ class IngestStore:
             f"INSERT INTO changes ({_CHANGE_COLUMNS}) VALUES ({_placeholders(9, p)})"
         )
         self._insert_incident = (
-            "INSERT INTO incidents (id, service_id, title, status, created_at, updated_at) "
-            f"VALUES ({_placeholders(6, p)})"
+            "INSERT INTO incidents (id, service_id, title, status, created_at, updated_at, "
+            f"group_key) VALUES ({_placeholders(7, p)})"
         )
         self._update_alert = (
             f"UPDATE alerts SET status = {p}, occurrences = occurrences + {p}, "
@@ -79,8 +80,8 @@ class IngestStore:
         # (in another process) must not both decide on a stale view.
         lock = " FOR UPDATE" if self._pg else ""
         self._open_incident = (
-            f"SELECT id FROM incidents WHERE service_id = {p} AND status <> 'resolved' "
-            f"ORDER BY created_at DESC LIMIT 1{lock}"
+            f"SELECT id, created_at FROM incidents WHERE service_id = {p} AND group_key = {p} "
+            f"AND status <> 'resolved' ORDER BY created_at DESC LIMIT 1{lock}"
         )
         self._incident_state = f"SELECT status, service_id FROM incidents WHERE id = {p}{lock}"
         self._has_triggered = (
@@ -153,9 +154,9 @@ class IngestStore:
         """Serialise writers of other processes on the same (service, dedup key)."""
         self._advisory(cur, {f"{e.route.service_id}\x00{e.dedup_key}" for e in events})
 
-    def lock_incident_creation(self, cur: Any, service_ids: Iterable[str]) -> None:
-        """Serialise writers that may open a service's incident (only one may)."""
-        self._advisory(cur, {f"incident\x00{s}" for s in service_ids})
+    def lock_incident_creation(self, cur: Any, groups: Iterable[tuple[str, str]]) -> None:
+        """Serialise writers that may open a (service, group)'s incident (only one may)."""
+        self._advisory(cur, {f"incident\x00{s}\x00{g}" for s, g in groups})
 
     def _advisory(self, cur: Any, names: set[str]) -> None:
         # Transaction-scoped, taken in sorted order in one statement: no lock-order cycles.
@@ -223,14 +224,16 @@ class IngestStore:
             counts[(e.route.service_id, e.dedup_key)] = int(cur.fetchone()[0])
         return counts
 
-    def open_incidents(self, cur: Any, service_ids: Iterable[str]) -> dict[str, str]:
-        """The newest open incident of each service (for grouping into it)."""
-        result: dict[str, str] = {}
-        for sid in service_ids:
-            cur.execute(self._open_incident, (sid,))
+    def open_incidents(
+        self, cur: Any, groups: Iterable[tuple[str, str]]
+    ) -> dict[tuple[str, str], OpenIncident]:
+        """The newest open incident of each (service, group key), for grouping into it."""
+        result: dict[tuple[str, str], OpenIncident] = {}
+        for sid, key in sorted(set(groups)):
+            cur.execute(self._open_incident, (sid, key))
             row = cur.fetchone()
             if row is not None:
-                result[sid] = row[0]
+                result[(sid, key)] = OpenIncident(row[0], self.from_db_time(row[1]) or datetime.min)
         return result
 
     # -- writes -----------------------------------------------------------------------
@@ -243,7 +246,7 @@ class IngestStore:
             self._insert(
                 cur,
                 "incidents",
-                "id, service_id, title, status, created_at, updated_at",
+                "id, service_id, title, status, created_at, updated_at, group_key",
                 self._insert_incident,
                 [
                     (
@@ -253,6 +256,7 @@ class IngestStore:
                         status,
                         self._time(i.created_at),
                         self._time(i.created_at),
+                        i.group_key,
                     )
                     for i in plan.incidents
                 ],

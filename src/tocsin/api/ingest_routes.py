@@ -5,6 +5,7 @@ from __future__ import annotations
 from tocsin.api.asgi import Handler
 from tocsin.api.ingest_alertmanager import alert_notification_routes
 from tocsin.api.ingest_heartbeats import heartbeat_routes
+from tocsin.api.ingest_opsgenie import opsgenie_routes
 from tocsin.api.ingest_pagerduty import pagerduty_routes
 from tocsin.runtime import Runtime
 
@@ -15,4 +16,5 @@ def ingest_routes(runtime: Runtime) -> dict[str, Handler]:
         **pagerduty_routes(runtime),
         **alert_notification_routes(runtime),
         **heartbeat_routes(runtime),
+        **opsgenie_routes(runtime),
     }

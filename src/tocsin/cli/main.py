@@ -9,7 +9,9 @@ from typing import Annotated
 import typer
 
 from tocsin.cli.context import CliState, console, fail, state
+from tocsin.cli.heartbeats import heartbeats_app
 from tocsin.cli.read import alerts_app, incidents_app, integrations_app
+from tocsin.cli.schedules import oncall_command, schedule_app
 from tocsin.cli.silences import silence_app
 from tocsin.cli.world import apply_command, export_command
 from tocsin.clock import SystemClock
@@ -28,7 +30,10 @@ app.add_typer(token_app, name="token")
 app.add_typer(alerts_app, name="alerts")
 app.add_typer(incidents_app, name="incidents")
 app.add_typer(integrations_app, name="integrations")
+app.add_typer(heartbeats_app, name="heartbeats")
 app.add_typer(silence_app, name="silence")
+app.add_typer(schedule_app, name="schedule")
+app.command("oncall")(oncall_command)
 app.command("apply")(apply_command)
 app.command("export")(export_command)
 

@@ -13,7 +13,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from tocsin.core.events import Action, AlertEvent, AlertStatus
-from tocsin.core.grouping import choose_incident
+from tocsin.core.grouping import OpenIncident, choose_incident, group_key
 from tocsin.core.suppression import Suppression
 
 
@@ -89,6 +89,7 @@ class NewIncident:
     service_id: str
     title: str
     created_at: datetime
+    group_key: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,15 +145,16 @@ def noise_hold(event: AlertEvent, changes: int) -> Suppression | None:
 def plan_batch(
     events: Iterable[AlertEvent],
     open_alerts: Mapping[tuple[str, str], OpenAlert],
-    open_incidents: Mapping[str, str],
+    open_incidents: Mapping[tuple[str, str], OpenIncident],
     new_id: Callable[[datetime], str],
     suppress: Callable[[AlertEvent], Suppression | None] = _never,
     recent_changes: Mapping[tuple[str, str], int] | None = None,
 ) -> BatchPlan:
     """Apply ``events`` in order and return the writes that produce the same end state.
 
-    ``open_alerts`` is keyed by (service id, dedup key); ``open_incidents`` maps a service id
-    to its newest open incident; each event's route says how its service groups alerts.
+    ``open_alerts`` is keyed by (service id, dedup key); ``open_incidents`` maps (service id,
+    group key) to the newest open incident; each event's route says how its service groups
+    alerts (``core.grouping``).
     An alert resolved and re-triggered inside one batch yields two alerts: the resolved one
     and a new open one. Because a stored open alert may be
     resolved and replaced in the same batch, the store applies updates before inserts, so
@@ -240,7 +242,7 @@ def _change_for(
 def _open_new_alert(
     event: AlertEvent,
     plan: BatchPlan,
-    incident_for_service: dict[str, str],
+    incident_for_service: dict[tuple[str, str], OpenIncident],
     new_id: Callable[[datetime], str],
     suppress: Callable[[AlertEvent], Suppression | None],
 ) -> AlertChange:
@@ -268,18 +270,21 @@ def _open_new_alert(
 def _incident_for(
     event: AlertEvent,
     plan: BatchPlan,
-    incident_for_service: dict[str, str],
+    incident_for_service: dict[tuple[str, str], OpenIncident],
     new_id: Callable[[datetime], str],
 ) -> str:
     """The incident a paging alert joins, opening one if the grouping rule says so."""
-    service_id = event.route.service_id
-    incident_id = choose_incident(event.route.grouping, incident_for_service.get(service_id))
+    route = event.route
+    key = (route.service_id, group_key(route.grouping, route.grouping_labels, event.labels))
+    incident_id = choose_incident(
+        route.grouping, incident_for_service.get(key), event.received_at, route.grouping_window
+    )
     if incident_id is None:
         incident_id = new_id(event.received_at)
         plan.incidents.append(
-            NewIncident(incident_id, service_id, event.summary, event.received_at)
+            NewIncident(incident_id, route.service_id, event.summary, event.received_at, key[1])
         )
-        incident_for_service[service_id] = incident_id
+        incident_for_service[key] = OpenIncident(incident_id, event.received_at)
     return incident_id
 
 
@@ -287,7 +292,7 @@ def _recheck_hold(
     change: AlertChange,
     event: AlertEvent,
     plan: BatchPlan,
-    incident_for_service: dict[str, str],
+    incident_for_service: dict[tuple[str, str], OpenIncident],
     new_id: Callable[[datetime], str],
     suppress: Callable[[AlertEvent], Suppression | None],
 ) -> None:

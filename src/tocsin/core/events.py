@@ -49,6 +49,8 @@ class Route:
     pause_new_alerts: timedelta | None = None  # transient pause: hold new alerts this long
     flap_changes: int | None = None  # flapping: more state changes than this...
     flap_window: timedelta | None = None  # ...within this window
+    grouping_window: timedelta | None = None  # time_window grouping: join if this recent
+    grouping_labels: tuple[str, ...] = ()  # labels grouping: alerts sharing these values
 
 
 @dataclass(frozen=True, slots=True)

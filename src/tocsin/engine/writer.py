@@ -23,7 +23,7 @@ from sqlalchemy import Engine
 from tocsin.alerts.ingest_store import IngestStore
 from tocsin.core.dedup import Outcome, plan_batch
 from tocsin.core.events import AlertEvent, ChangeEvent
-from tocsin.core.grouping import GroupingMode
+from tocsin.core.grouping import GroupingMode, group_key
 from tocsin.core.suppression import Suppression
 from tocsin.ids import new_id
 
@@ -223,14 +223,18 @@ class GroupCommitWriter:
         routes = {e.route.service_id: e.route for e in events}
         store.lock_keys(cur, events)
         open_alerts = store.open_alerts(cur, events)
-        grouped = [s for s, r in routes.items() if r.grouping is GroupingMode.OPEN_INCIDENT]
-        open_incidents = store.open_incidents(cur, grouped)
+        groups = {
+            (e.route.service_id, group_key(e.route.grouping, e.route.grouping_labels, e.labels))
+            for e in events
+            if e.route.grouping is not GroupingMode.PER_ALERT
+        }
+        open_incidents = store.open_incidents(cur, groups)
         recent = store.recent_changes(cur, events)
         plan = plan_batch(events, open_alerts, open_incidents, new_id, self._suppress, recent)
-        opening = sorted({i.service_id for i in plan.incidents} & set(grouped))
+        opening = {(i.service_id, i.group_key) for i in plan.incidents} & groups
         if opening and store.concurrent_writers:
-            # Another process may be opening the same service's incident: take the
-            # service's lock, look again, and plan again with what we find.
+            # Another process may be opening the same group's incident: take its lock,
+            # look again, and plan again with what we find.
             store.lock_incident_creation(cur, opening)
             open_incidents.update(store.open_incidents(cur, opening))
             plan = plan_batch(events, open_alerts, open_incidents, new_id, self._suppress, recent)

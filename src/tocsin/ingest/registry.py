@@ -44,6 +44,12 @@ INTEGRATION_TYPES: dict[str, IntegrationType] = {
             "URL path (or Bearer token)",
             key_in_path=True,
         ),
+        IntegrationType(
+            "opsgenie",
+            "Opsgenie Alert API v2 (create, acknowledge, close...; change the host only)",
+            "/v2/alerts",
+            "Authorization: GenieKey <key>",
+        ),
     ]
 }
 

@@ -80,19 +80,7 @@ class KeyDirectory:
         """Read every key from the database (blocking; call it off the event loop)."""
         keys: dict[str, KeyInfo] = {}
         with self._engine.connect() as conn:
-            for (
-                iid,
-                sid,
-                name,
-                itype,
-                key,
-                limit,
-                grouping,
-                auto,
-                pause,
-                flaps,
-                flap_s,
-            ) in conn.execute(
+            for row in conn.execute(
                 select(
                     integrations.c.id,
                     integrations.c.service_id,
@@ -105,10 +93,14 @@ class KeyDirectory:
                     services.c.pause_new_alerts_seconds,
                     services.c.flap_changes,
                     services.c.flap_window_seconds,
+                    services.c.grouping_window_seconds,
+                    services.c.grouping_labels,
                 )
                 .join(services, services.c.id == integrations.c.service_id)
                 .where(services.c.archived_at.is_(None))
             ):
+                iid, sid, name, itype, key, limit, grouping, auto, pause, flaps, flap_s = row[:11]
+                window, labels = row[11], row[12]
                 route = Route(
                     iid,
                     sid,
@@ -118,6 +110,8 @@ class KeyDirectory:
                     timedelta(seconds=pause) if pause else None,
                     flaps,
                     timedelta(seconds=flap_s) if flap_s else None,
+                    timedelta(seconds=window) if window else None,
+                    tuple(labels or ()),
                 )
                 keys[key] = KeyInfo(route, (sid,), f"integration:{name}", limit)
             members: dict[str, list[str]] = {}

@@ -64,6 +64,10 @@ services = Table(
     Column("auto_resolve_after_seconds", Integer),
     Column("flap_changes", Integer),
     Column("flap_window_seconds", Integer),
+    # Grouping details: time_window mode joins incidents opened this recently; labels
+    # mode groups alerts sharing these label values.
+    Column("grouping_window_seconds", Integer),
+    Column("grouping_labels", JSONText, nullable=False, server_default="[]"),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     Column("archived_at", UTCDateTime),
@@ -108,11 +112,14 @@ incidents = Table(
     Column("service_id", ID, ForeignKey("services.id"), nullable=False),
     Column("title", Text, nullable=False),
     Column("status", String(32), nullable=False),
+    # What its alerts share (labels grouping: "alertname=X|cluster=Y"); "" otherwise.
+    Column("group_key", String(500), nullable=False, server_default=""),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     Column("acknowledged_at", UTCDateTime),
     Column("resolved_at", UTCDateTime),
     Index(None, "service_id", "status"),
+    Index(None, "service_id", "group_key"),
     Index(None, "created_at"),
 )
 
@@ -283,6 +290,8 @@ users = Table(
     Column("email", String(320), nullable=False, server_default=""),
     Column("time_zone", String(64), nullable=False, server_default="UTC"),
     Column("contact_methods", JSONText, nullable=False, server_default="[]"),  # [{type, address}]
+    # The secret in the user's own iCalendar feed URL, generated on create.
+    Column("feed_token", String(64), nullable=False, unique=True),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
 )

@@ -9,15 +9,23 @@ from __future__ import annotations
 
 from tocsin.world.kind import Kind
 from tocsin.world.kinds.change_sources import ChangeSources
+from tocsin.world.kinds.heartbeats import Heartbeats
 from tocsin.world.kinds.integrations import Integrations
 from tocsin.world.kinds.maintenance_windows import MaintenanceWindows
+from tocsin.world.kinds.schedules import Schedules
 from tocsin.world.kinds.services import Services
+from tocsin.world.kinds.team_members import TeamMembers
 from tocsin.world.kinds.teams import Teams
+from tocsin.world.kinds.users import Users
 
 KINDS: tuple[Kind, ...] = (
     Teams(),
+    Users(),
+    TeamMembers(),
     Services(),
+    Heartbeats(),
     Integrations(),
     ChangeSources(),
     MaintenanceWindows(),
+    Schedules(),
 )

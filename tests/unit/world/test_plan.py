@@ -25,6 +25,11 @@ CHECKOUT = {
     "links": [],
     "incident_grouping": "open_incident",
     "auto_resolve_incidents": True,
+    "pause_new_alerts": None,
+    "auto_resolve_after": None,
+    "flap_detection": None,
+    "grouping_window": None,
+    "grouping_labels": [],
 }
 
 

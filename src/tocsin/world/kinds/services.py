@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, model_validator
 from sqlalchemy import Connection, select
 
 from tocsin.core.durations import format_duration, parse_duration
@@ -69,7 +69,17 @@ class ServiceSpec(NamedSpec):
     pause_new_alerts: Annotated[str, AfterValidator(canonical_duration)] | None = None
     auto_resolve_after: Annotated[str, AfterValidator(canonical_duration)] | None = None
     flap_detection: FlapSpec | None = None
+    grouping_window: Annotated[str, AfterValidator(canonical_duration)] | None = None
+    grouping_labels: list[Name] = Field(default_factory=list)
     integrations: list[IntegrationSpec] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _grouping_complete(self) -> ServiceSpec:
+        if self.incident_grouping == GroupingMode.TIME_WINDOW.value and not self.grouping_window:
+            raise ValueError("incident_grouping: time_window needs grouping_window, e.g. 10m")
+        if self.incident_grouping == GroupingMode.LABELS.value and not self.grouping_labels:
+            raise ValueError("incident_grouping: labels needs grouping_labels, e.g. [alertname]")
+        return self
 
 
 class Services(TableKind):
@@ -89,6 +99,8 @@ class Services(TableKind):
         FieldSpec("pause_new_alerts"),
         FieldSpec("auto_resolve_after"),
         FieldSpec("flap_detection"),
+        FieldSpec("grouping_window"),
+        FieldSpec("grouping_labels"),
     )
     soft_delete = True
 
@@ -124,7 +136,7 @@ class Services(TableKind):
         }
 
 
-_NOISE = ("pause_new_alerts", "auto_resolve_after", "flap_detection")
+_NOISE = ("pause_new_alerts", "auto_resolve_after", "flap_detection", "grouping_window")
 
 
 def _seconds(value: str | None) -> int | None:
@@ -143,6 +155,7 @@ def _noise_columns(values: Mapping[str, Any]) -> dict[str, Any]:
         "auto_resolve_after_seconds": _seconds(values.get("auto_resolve_after")),
         "flap_changes": flap.get("changes"),
         "flap_window_seconds": _seconds(flap.get("within")),
+        "grouping_window_seconds": _seconds(values.get("grouping_window")),
     }
 
 
@@ -155,4 +168,5 @@ def _noise_fields(row: Mapping[Any, Any]) -> dict[str, Any]:
         "pause_new_alerts": _text(row["pause_new_alerts_seconds"]),
         "auto_resolve_after": _text(row["auto_resolve_after_seconds"]),
         "flap_detection": flap,
+        "grouping_window": _text(row["grouping_window_seconds"]),
     }

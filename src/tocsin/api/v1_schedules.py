@@ -1,0 +1,145 @@
+"""``/api/v1`` schedules and users: who is on call, shifts and gaps, fairness, overrides."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated, TypeVar
+
+from fastapi import APIRouter, Depends, Query, Response
+from pydantic import AwareDatetime, BaseModel, Field
+from sqlalchemy import Connection
+
+from tocsin.api.errors import ApiError
+from tocsin.api.v1 import RuntimeDep, require_token
+from tocsin.runtime import Runtime
+from tocsin.schedules import store, store_users, store_views
+from tocsin.schedules.store import OverrideOut, ScheduleError
+from tocsin.schedules.store_users import UserOut
+from tocsin.schedules.store_views import (
+    FairnessOut,
+    OnCallOut,
+    ScheduleDetail,
+    ScheduleSummary,
+    ShiftsOut,
+)
+
+router = APIRouter(prefix="/api/v1", dependencies=[Depends(require_token)], tags=["schedules"])
+T = TypeVar("T")
+
+At = Annotated[AwareDatetime | None, Query(description="ISO 8601 with an offset; default now")]
+
+
+class OverrideIn(BaseModel):
+    """``user`` covers [start, end) on the schedule, replacing whoever is on call."""
+
+    user: str = Field(min_length=1)
+    start: AwareDatetime
+    end: AwareDatetime
+    created_by: str = ""
+
+
+async def _read(runtime: Runtime, work: Callable[[Connection], T], *, write: bool = False) -> T:
+    """Run ``work`` on a connection in a thread; schedule errors become API errors."""
+
+    def run() -> T:
+        context = runtime.engine.begin() if write else runtime.engine.connect()
+        with context as conn:
+            return work(conn)
+
+    try:
+        return await asyncio.to_thread(run)
+    except ScheduleError as exc:
+        raise ApiError(exc.status, exc.code, exc.message) from exc
+
+
+def _at(runtime: Runtime, at: datetime | None) -> datetime:
+    return at if at is not None else runtime.clock.now()
+
+
+@router.get("/oncall", response_model=list[OnCallOut])
+async def oncall_everywhere(runtime: RuntimeDep, at: At = None) -> list[OnCallOut]:
+    """Who is on call at ``at`` on every schedule."""
+    when = _at(runtime, at)
+    return await _read(runtime, lambda conn: store_views.on_call(conn, when))
+
+
+@router.get("/schedules", response_model=list[ScheduleSummary])
+async def list_schedules(runtime: RuntimeDep) -> list[ScheduleSummary]:
+    """Every schedule, sorted by name."""
+    return await _read(runtime, store_views.list_schedule_summaries)
+
+
+@router.get("/schedules/{name}", response_model=ScheduleDetail)
+async def get_schedule(name: str, runtime: RuntimeDep) -> ScheduleDetail:
+    """A schedule's definition and the overrides made through the API."""
+    return await _read(runtime, lambda conn: store_views.schedule_detail(conn, name))
+
+
+@router.get("/schedules/{name}/oncall", response_model=OnCallOut)
+async def oncall_on_schedule(name: str, runtime: RuntimeDep, at: At = None) -> OnCallOut:
+    """Who is on call at ``at`` on one schedule (empty ``users``: nobody)."""
+    when = _at(runtime, at)
+    found = await _read(runtime, lambda conn: store_views.on_call(conn, when, schedule=name))
+    return found[0]
+
+
+From = Annotated[AwareDatetime, Query(alias="from", description="ISO 8601 with an offset")]
+To = Annotated[AwareDatetime, Query(alias="to", description="at most 400 days after from")]
+
+
+@router.get("/schedules/{name}/shifts", response_model=ShiftsOut)
+async def schedule_shifts(name: str, runtime: RuntimeDep, start: From, end: To) -> ShiftsOut:
+    """Shifts, gaps and shadows over [from, to), in UTC."""
+    return await _read(runtime, lambda conn: store_views.schedule_shifts(conn, name, start, end))
+
+
+@router.get("/schedules/{name}/fairness", response_model=list[FairnessOut])
+async def schedule_fairness(
+    name: str, runtime: RuntimeDep, start: From, end: To
+) -> list[FairnessOut]:
+    """Hours on call per user over [from, to): business hours, off hours, nights, weekends."""
+    return await _read(runtime, lambda conn: store_views.fairness(conn, name, start, end))
+
+
+@router.get("/users", response_model=list[UserOut], tags=["users"])
+async def list_users(runtime: RuntimeDep) -> list[UserOut]:
+    """Every user with contact methods, teams and calendar feed path."""
+    return await _read(runtime, store_users.list_users)
+
+
+@router.get("/users/{name}", response_model=UserOut, tags=["users"])
+async def get_user(name: str, runtime: RuntimeDep) -> UserOut:
+    """One user."""
+    return await _read(runtime, lambda conn: store_users.get_user(conn, name))
+
+
+@router.post("/schedules/{name}/overrides", response_model=OverrideOut, status_code=201)
+async def create_override(name: str, body: OverrideIn, runtime: RuntimeDep) -> OverrideOut:
+    """Put ``user`` on call for [start, end); a later override wins where they overlap."""
+    now = runtime.clock.now()
+    return await _read(
+        runtime,
+        lambda conn: store.add_override(
+            conn,
+            schedule=name,
+            user=body.user,
+            start=body.start,
+            end=body.end,
+            created_by=body.created_by,
+            now=now,
+        ),
+        write=True,
+    )
+
+
+@router.delete("/schedules/{name}/overrides/{override_id}", status_code=204)
+async def delete_override(name: str, override_id: str, runtime: RuntimeDep) -> Response:
+    """Remove an override made through the API (the world file's stay)."""
+    await _read(
+        runtime,
+        lambda conn: store.delete_override(conn, schedule=name, override_id=override_id),
+        write=True,
+    )
+    return Response(status_code=204)

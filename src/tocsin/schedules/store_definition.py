@@ -1,0 +1,273 @@
+"""A schedule as written in the world file and stored as one JSON document.
+
+``ScheduleDefinition`` is both the world file's model of a schedule (minus its name) and
+the shape of the ``schedules.definition`` column, so what was applied reads back exactly.
+``to_schedule`` turns it into the core ``Schedule``; validating a spec builds one, so a
+schedule the core would reject never reaches the database.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, time
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
+
+from tocsin.schedules.model import (
+    DailyWindow,
+    Layer,
+    Override,
+    Restrictions,
+    Revision,
+    Rotation,
+    Schedule,
+    Shadow,
+    TurnLength,
+    TurnUnit,
+    Weekday,
+    WeeklyWindow,
+    Window,
+)
+
+Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+DAYS: tuple[Day, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_TURN = re.compile(r"(\d+)([hdw])")
+_UNITS = {"h": TurnUnit.HOURS, "d": TurnUnit.DAYS, "w": TurnUnit.WEEKS}
+
+
+class Spec(BaseModel):
+    """Strict like the rest of the world file: no unknown fields, no type coercion."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+def _time_zone(value: str) -> str:
+    """An IANA zone name that this system's tz database knows."""
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"unknown time zone {value!r} (an IANA name such as Europe/Berlin)"
+        ) from None
+    return value
+
+
+def _iso_text(value: Any) -> Any:
+    """YAML reads an unquoted timestamp as a datetime: keep it as ISO 8601 text."""
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def parse_instant(value: str) -> datetime:
+    """An ISO 8601 date-time with an offset; ValueError (saying why) otherwise."""
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not an ISO 8601 date-time") from None
+    if parsed.tzinfo is None:
+        raise ValueError(f"{value!r} needs a UTC offset, e.g. 2026-01-05T09:00:00+01:00")
+    return parsed
+
+
+def _instant(value: str) -> str:
+    parse_instant(value)
+    return value
+
+
+def _wall_time(value: str) -> str:
+    if not re.fullmatch(r"\d{2}:\d{2}", value):
+        raise ValueError(f"{value!r} is not a time like 09:00")
+    time.fromisoformat(value)  # 25:00 raises
+    return value
+
+
+def _turn(value: str) -> str:
+    if not _TURN.fullmatch(value) or int(value[:-1]) < 1:
+        raise ValueError(f"{value!r} is not a turn length like 12h, 1d or 1w")
+    return value
+
+
+TimeZone = Annotated[str, AfterValidator(_time_zone)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Instant = Annotated[str, BeforeValidator(_iso_text), AfterValidator(_instant)]
+WallTime = Annotated[str, AfterValidator(_wall_time)]
+
+
+class TurnSpec(Spec):
+    """A turn length spelled out: ``{count: 36, unit: hours}``."""
+
+    count: int = Field(ge=1)
+    unit: Literal["hours", "days", "weeks"]
+
+
+class WindowSpec(Spec):
+    """``{days?, start, end}`` daily, or ``{start_day, start, end_day, end}`` weekly."""
+
+    start: WallTime
+    end: WallTime
+    days: list[Day] | None = None
+    start_day: Day | None = None
+    end_day: Day | None = None
+
+    @model_validator(mode="after")
+    def _one_shape(self) -> WindowSpec:
+        if (self.start_day is None) != (self.end_day is None):
+            raise ValueError("a weekly window needs both start_day and end_day")
+        if self.start_day is not None and self.days is not None:
+            raise ValueError("give days (daily window) or start_day/end_day (weekly), not both")
+        return self
+
+
+class RestrictionsSpec(Spec):
+    """When a layer may have someone on call, read in ``time_zone`` (default: schedule's)."""
+
+    windows: list[WindowSpec] = Field(min_length=1)
+    time_zone: TimeZone | None = None
+
+
+class RotationSpec(Spec):
+    """Participants in turn: ``turn`` long, handing off at ``handoff``, from ``start``."""
+
+    participants: list[Name] = Field(min_length=1)
+    turn: Annotated[str, AfterValidator(_turn)] | TurnSpec
+    start: Instant
+    handoff: WallTime | None = None
+    end: Instant | None = None
+    restrictions: RestrictionsSpec | None = None
+
+
+class RevisionSpec(Spec):
+    """The layer's rotation as changed from ``effective_from`` on."""
+
+    effective_from: Instant
+    rotation: RotationSpec
+
+
+class LayerSpec(Spec):
+    """A layer: a rotation, and later revisions of it (history stays as it was)."""
+
+    name: Name
+    rotation: RotationSpec
+    revisions: list[RevisionSpec] = Field(default_factory=list)
+
+
+class OverrideSpec(Spec):
+    """``user`` is on call for [start, end) instead of the layers."""
+
+    user: Name
+    start: Instant
+    end: Instant
+
+
+class ShadowSpec(Spec):
+    """``user`` shadows ``shadowing`` (or whoever is on call), never on call themselves."""
+
+    user: Name
+    shadowing: Name | None = None
+    start: Instant | None = None
+    end: Instant | None = None
+
+
+class ScheduleDefinition(Spec):
+    """A schedule without its name: the ``schedules.definition`` document."""
+
+    time_zone: TimeZone
+    team: Name | None = None
+    layers: list[LayerSpec] = Field(min_length=1)
+    overrides: list[OverrideSpec] = Field(default_factory=list)
+    shadows: list[ShadowSpec] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _computable(self) -> ScheduleDefinition:
+        to_schedule("schedule", self)  # the core's ValueError says what is wrong
+        return self
+
+    def people(self) -> list[str]:
+        """Every user the schedule names, sorted."""
+        named = {o.user for o in self.overrides}
+        named |= {s.user for s in self.shadows} | {s.shadowing for s in self.shadows if s.shadowing}
+        for layer in self.layers:
+            for rotation in (layer.rotation, *(r.rotation for r in layer.revisions)):
+                named.update(rotation.participants)
+        return sorted(named)
+
+
+def _turn_length(turn: str | TurnSpec) -> TurnLength:
+    if isinstance(turn, TurnSpec):
+        return TurnLength(turn.count, TurnUnit(turn.unit))
+    return TurnLength(int(turn[:-1]), _UNITS[turn[-1]])
+
+
+def _windows(spec: WindowSpec) -> list[Window]:
+    start, end = time.fromisoformat(spec.start), time.fromisoformat(spec.end)
+    if spec.start_day is not None and spec.end_day is not None:
+        return [WeeklyWindow(_day(spec.start_day), start, _day(spec.end_day), end)]
+    if spec.days is None:
+        return [DailyWindow(start, end)]
+    # A daily window on some days only: one weekly window per day (ending the next day
+    # when it crosses midnight or covers the whole day).
+    return [
+        WeeklyWindow(_day(d), start, Weekday((_day(d) + (end <= start)) % 7), end)
+        for d in spec.days
+    ]
+
+
+def _day(day: Day) -> Weekday:
+    return Weekday(DAYS.index(day))
+
+
+def _rotation(spec: RotationSpec) -> Rotation:
+    restrictions = None
+    if spec.restrictions is not None:
+        windows = [w for window in spec.restrictions.windows for w in _windows(window)]
+        restrictions = Restrictions(tuple(windows), spec.restrictions.time_zone)
+    return Rotation(
+        participants=tuple(spec.participants),
+        turn=_turn_length(spec.turn),
+        start=parse_instant(spec.start),
+        handoff=time.fromisoformat(spec.handoff) if spec.handoff else None,
+        end=parse_instant(spec.end) if spec.end else None,
+        restrictions=restrictions,
+    )
+
+
+def _layer(spec: LayerSpec) -> Layer:
+    first = _rotation(spec.rotation)
+    later = [
+        Revision(parse_instant(r.effective_from), _rotation(r.rotation)) for r in spec.revisions
+    ]
+    return Layer(spec.name, (Revision(first.start, first), *later))
+
+
+def _shadow(spec: ShadowSpec) -> Shadow:
+    return Shadow(
+        user=spec.user,
+        shadowing=spec.shadowing,
+        start=parse_instant(spec.start) if spec.start else None,
+        end=parse_instant(spec.end) if spec.end else None,
+    )
+
+
+def to_schedule(
+    name: str, spec: ScheduleDefinition, extra_overrides: tuple[Override, ...] = ()
+) -> Schedule:
+    """The core schedule ``name`` for ``spec``; ``extra_overrides`` (the API's) apply last."""
+    overrides = tuple(
+        Override(o.user, parse_instant(o.start), parse_instant(o.end)) for o in spec.overrides
+    )
+    return Schedule(
+        name=name,
+        time_zone=spec.time_zone,
+        layers=tuple(_layer(layer) for layer in spec.layers),
+        overrides=overrides + extra_overrides,
+        shadows=tuple(_shadow(s) for s in spec.shadows),
+    )

@@ -1,0 +1,81 @@
+"""Users as the API and the calendar feeds read them (the world file writes them)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import Connection, Row, select
+
+from tocsin.schedules.store import ScheduleError
+from tocsin.store.schema import team_members, teams, users
+
+
+class ContactMethodOut(BaseModel):
+    """One way to reach a user."""
+
+    type: str
+    address: str
+
+
+class UserOut(BaseModel):
+    """A user, their teams (name → role), and the path of their own calendar feed."""
+
+    name: str
+    full_name: str
+    email: str
+    time_zone: str
+    contact_methods: list[ContactMethodOut]
+    teams: dict[str, str]
+    ical_path: str
+
+
+def _user(row: Row[Any], memberships: dict[str, str]) -> UserOut:
+    return UserOut(
+        name=row.name,
+        full_name=row.full_name,
+        email=row.email,
+        time_zone=row.time_zone,
+        contact_methods=[ContactMethodOut(**m) for m in row.contact_methods],
+        teams=memberships,
+        ical_path=f"/ical/users/{row.feed_token}.ics",
+    )
+
+
+def list_users(conn: Connection, *, name: str | None = None) -> list[UserOut]:
+    """Every user (or the one called ``name``), sorted by name, with their teams."""
+    query = select(users).order_by(users.c.name)
+    if name is not None:
+        query = query.where(users.c.name == name)
+    rows = list(conn.execute(query))
+    roles: dict[str, dict[str, str]] = {}
+    member_rows = conn.execute(
+        select(team_members.c.user_id, team_members.c.role, teams.c.name)
+        .join(teams, teams.c.id == team_members.c.team_id)
+        .order_by(teams.c.name)
+    )
+    for m in member_rows:
+        roles.setdefault(m.user_id, {})[m.name] = m.role
+    return [_user(row, roles.get(row.id, {})) for row in rows]
+
+
+def get_user(conn: Connection, name: str) -> UserOut:
+    """The user called ``name``; ScheduleError 404 when there is none."""
+    found = list_users(conn, name=name)
+    if not found:
+        raise ScheduleError(404, "not_found", f"no user named {name!r}")
+    return found[0]
+
+
+def user_by_feed_token(conn: Connection, token: str) -> tuple[str, str] | None:
+    """The name and time zone of the user whose calendar feed token is ``token``."""
+    row = conn.execute(
+        select(users.c.name, users.c.time_zone).where(users.c.feed_token == token)
+    ).first()
+    return (row.name, row.time_zone) if row is not None else None
+
+
+def users_without_contact_methods(conn: Connection) -> list[str]:
+    """Users nobody could page: no contact method at all, sorted by name."""
+    rows = conn.execute(select(users.c.name, users.c.contact_methods).order_by(users.c.name))
+    return [row.name for row in rows if not row.contact_methods]

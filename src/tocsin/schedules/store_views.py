@@ -1,0 +1,243 @@
+"""What the API and the CLI show about schedules: the same read models for both faces.
+
+Each function reads the stored schedules (``store``) and asks the pure core who is on
+call; none holds a scheduling rule of its own.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from pydantic import BaseModel, Field
+from sqlalchemy import Connection
+
+from tocsin.schedules.fairness import on_call_hours
+from tocsin.schedules.final import final_schedule, on_call_at
+from tocsin.schedules.model import FinalSchedule, Shift
+from tocsin.schedules.store import (
+    OverrideOut,
+    ScheduleError,
+    StoredSchedule,
+    load_schedule,
+    load_schedules,
+)
+from tocsin.schedules.store_users import users_without_contact_methods
+
+MAX_RANGE = timedelta(days=400)
+
+
+class ShiftOut(BaseModel):
+    """``user`` on call for [start, end), from a rotation ``layer`` or an override."""
+
+    user: str
+    start: datetime
+    end: datetime
+    layer: str | None
+    source: str
+
+
+class GapOut(BaseModel):
+    """Nobody on call for [start, end)."""
+
+    start: datetime
+    end: datetime
+
+
+class ShadowOut(BaseModel):
+    """``user`` shadows ``shadowing`` for [start, end) (not on call)."""
+
+    user: str
+    shadowing: str
+    start: datetime
+    end: datetime
+
+
+class OnCallOut(BaseModel):
+    """Who is on call on one schedule at ``at`` (empty ``users``: a gap)."""
+
+    schedule: str
+    at: datetime
+    users: list[str]
+    shadows: list[str]
+    shifts: list[ShiftOut]
+
+
+class ShiftsOut(BaseModel):
+    """The final schedule over [start, end): shifts, gaps and shadows, in UTC."""
+
+    schedule: str
+    start: datetime
+    end: datetime
+    shifts: list[ShiftOut]
+    gaps: list[GapOut]
+    shadows: list[ShadowOut]
+
+
+class ScheduleSummary(BaseModel):
+    """A schedule in a listing."""
+
+    name: str
+    time_zone: str
+    team: str | None
+    layers: list[str]
+    users: list[str]
+
+
+class ScheduleDetail(ScheduleSummary):
+    """A schedule as defined (world file) plus the overrides made through the API."""
+
+    definition: dict[str, Any]
+    api_overrides: list[OverrideOut]
+    ical_path: str = Field(description="the secret calendar feed, relative to the server")
+
+
+class CoverageCheck(BaseModel):
+    """Problems in the next days: gaps per schedule, and users nobody can reach."""
+
+    start: datetime
+    end: datetime
+    gaps: dict[str, list[GapOut]] = Field(default_factory=dict)
+    users_without_contact_methods: list[str] = Field(default_factory=list)
+
+
+def _summary(stored: StoredSchedule) -> dict[str, Any]:
+    spec = stored.spec
+    return {
+        "name": stored.name,
+        "time_zone": spec.time_zone,
+        "team": spec.team,
+        "layers": [layer.name for layer in spec.layers],
+        "users": spec.people(),
+    }
+
+
+def list_schedule_summaries(conn: Connection) -> list[ScheduleSummary]:
+    """Every schedule, sorted by name."""
+    return [ScheduleSummary(**_summary(s)) for s in load_schedules(conn)]
+
+
+def schedule_detail(conn: Connection, name: str) -> ScheduleDetail:
+    """One schedule's definition and API overrides; ScheduleError 404 if unknown."""
+    stored = load_schedule(conn, name)
+    definition = stored.spec.model_dump(exclude_none=True)
+    return ScheduleDetail(
+        **_summary(stored),
+        definition=definition,
+        api_overrides=list(stored.api_overrides),
+        ical_path=f"/ical/schedules/{stored.feed_token}.ics",
+    )
+
+
+def on_call(conn: Connection, at: datetime, *, schedule: str | None = None) -> list[OnCallOut]:
+    """Who is on call at ``at`` on every schedule (or on ``schedule`` only)."""
+    _require_aware("at", at)
+    found = [load_schedule(conn, schedule)] if schedule is not None else load_schedules(conn)
+    answers = []
+    for stored in found:
+        now = on_call_at(stored.schedule, at)
+        answers.append(
+            OnCallOut(
+                schedule=stored.name,
+                at=now.instant,
+                users=list(now.users),
+                shadows=list(now.shadows),
+                shifts=[ShiftOut.model_validate(s, from_attributes=True) for s in now.shifts],
+            )
+        )
+    return answers
+
+
+def schedule_shifts(conn: Connection, name: str, start: datetime, end: datetime) -> ShiftsOut:
+    """The final schedule of ``name`` over [start, end), at most ``MAX_RANGE`` long."""
+    stored, final = _final(conn, name, start, end)
+    return shifts_out(stored.name, final, start, end)
+
+
+def _final(
+    conn: Connection, name: str, start: datetime, end: datetime
+) -> tuple[StoredSchedule, FinalSchedule]:
+    _require_aware("from", start)
+    _require_aware("to", end)
+    if end <= start:
+        raise ScheduleError(400, "invalid_range", "'to' must be after 'from'")
+    if end - start > MAX_RANGE:
+        raise ScheduleError(400, "range_too_long", f"at most {MAX_RANGE.days} days at a time")
+    stored = load_schedule(conn, name)
+    return stored, final_schedule(stored.schedule, start, end)
+
+
+def shifts_out(name: str, final: FinalSchedule, start: datetime, end: datetime) -> ShiftsOut:
+    """The read model of a core ``FinalSchedule``."""
+    return ShiftsOut(
+        schedule=name,
+        start=start,
+        end=end,
+        shifts=[ShiftOut.model_validate(s, from_attributes=True) for s in final.shifts],
+        gaps=[GapOut.model_validate(g, from_attributes=True) for g in final.gaps],
+        shadows=[ShadowOut.model_validate(s, from_attributes=True) for s in final.shadows],
+    )
+
+
+def user_shifts(
+    conn: Connection, user: str, start: datetime, end: datetime
+) -> list[tuple[str, Shift]]:
+    """``user``'s shifts on every schedule over [start, end), as (schedule, shift), by start."""
+    found = [
+        (stored.name, shift)
+        for stored in load_schedules(conn)
+        for shift in final_schedule(stored.schedule, start, end).shifts
+        if shift.user == user
+    ]
+    return sorted(found, key=lambda pair: (pair[1].start, pair[0]))
+
+
+class FairnessOut(BaseModel):
+    """One user's hours on call over a period, split into disjoint categories."""
+
+    user: str
+    total_hours: float
+    business_hours: float
+    off_hours: float
+    night_hours: float
+    weekend_hours: float
+
+
+def fairness(conn: Connection, name: str, start: datetime, end: datetime) -> list[FairnessOut]:
+    """Hours on call per user of ``name`` over [start, end), read in the schedule's zone."""
+    stored, final = _final(conn, name, start, end)
+    hours = on_call_hours(final.shifts, stored.spec.time_zone, start, end)
+    return [
+        FairnessOut(
+            user=user,
+            total_hours=_hours(h.total),
+            business_hours=_hours(h.business),
+            off_hours=_hours(h.off_hours),
+            night_hours=_hours(h.night),
+            weekend_hours=_hours(h.weekend),
+        )
+        for user, h in hours.items()
+    ]
+
+
+def _hours(value: timedelta) -> float:
+    return round(value.total_seconds() / 3600, 2)
+
+
+def coverage_check(conn: Connection, now: datetime, days: int) -> CoverageCheck:
+    """Gaps in every schedule over the next ``days`` days, and unreachable users."""
+    if not 1 <= days <= MAX_RANGE.days:
+        raise ScheduleError(400, "invalid_range", f"days must be 1 to {MAX_RANGE.days}")
+    end = now + timedelta(days=days)
+    check = CoverageCheck(start=now, end=end)
+    for stored in load_schedules(conn):
+        gaps = final_schedule(stored.schedule, now, end).gaps
+        if gaps:
+            check.gaps[stored.name] = [GapOut.model_validate(g, from_attributes=True) for g in gaps]
+    check.users_without_contact_methods = users_without_contact_methods(conn)
+    return check
+
+
+def _require_aware(name: str, value: datetime) -> None:
+    if value.tzinfo is None:
+        raise ScheduleError(400, "invalid_time", f"{name!r} needs a UTC offset (or Z)")

@@ -1,0 +1,80 @@
+"""Users: ``users:`` in the world file, the ``users`` table.
+
+A user is named by a short handle (``alice``) that schedules and teams refer to, and
+carries the ways to reach them (plus a secret feed token for their own on-call calendar,
+generated on create). Deleting a user deletes the row; the reference checks refuse it
+while a team or schedule still names them.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, Field
+
+from tocsin.ids import new_secret
+from tocsin.schedules.store_definition import TimeZone
+from tocsin.store.schema import users
+from tocsin.world.kind import TableKind
+from tocsin.world.plan import Change
+from tocsin.world.records import FieldSpec, Ids
+from tocsin.world.spec import NamedSpec, Spec
+
+ContactType = Literal["email", "sms", "voice", "slack", "webhook", "push"]
+
+
+def _email(value: str) -> str:
+    if value and ("@" not in value or value != value.strip()):
+        raise ValueError("must be an email address")
+    return value
+
+
+def _address(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty")
+    return value
+
+
+class ContactMethodSpec(Spec):
+    """One way to reach a user: ``{type: sms, address: "+4915..."}``."""
+
+    type: ContactType
+    address: Annotated[str, AfterValidator(_address)]
+
+
+class UserSpec(NamedSpec):
+    """A user, as written under ``users:``."""
+
+    full_name: str = ""
+    email: Annotated[str, AfterValidator(_email)] = ""
+    time_zone: TimeZone = "UTC"
+    contact_methods: list[ContactMethodSpec] = Field(default_factory=list)
+
+
+class Users(TableKind):
+    """People who go on call, and how to reach them."""
+
+    name = "user"
+    section = "users"
+    spec = UserSpec
+    table = users
+    fields = (
+        FieldSpec("full_name"),
+        FieldSpec("email"),
+        FieldSpec("time_zone"),
+        FieldSpec("contact_methods"),
+    )
+    delete_note = "deleted"
+
+    def columns(self, change: Change, ids: Ids) -> dict[str, Any]:
+        """Name and fields, contact methods as a JSON list; a new user gets a feed token."""
+        values = {"name": change.key[0], **{f.name: change.values[f.name] for f in self.fields}}
+        return with_feed_token(change, values)
+
+
+def with_feed_token(change: Change, values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` plus a new secret calendar feed token when ``change`` creates the object.
+
+    Updates leave the token alone, so a subscribed calendar keeps working.
+    """
+    return {**values, "feed_token": new_secret()} if change.action == "create" else values
