@@ -18,12 +18,14 @@ from starlette.types import Receive, Scope, Send
 from tocsin.api.asgi import BodyError, Handler, header, path_tail, read_json_body, send_json
 from tocsin.api.ingest_common import RETRY, Counters, KeyResolver, encode
 from tocsin.engine.writer import StorageError
-from tocsin.ingest import alertmanager, grafana
+from tocsin.ingest import alertmanager, generic, grafana
 from tocsin.ingest.alert_list import MAX_BODY, TOO_MANY_ALERTS, Invalid, Notification
 from tocsin.ingest.registry import INTEGRATION_TYPES
+from tocsin.ingest.routing import KeyInfo
 from tocsin.runtime import Runtime
 
-Parser = Callable[[bytes], Notification | Invalid]
+# How a format reads a body; generic webhooks also need the key's mapping (KeyInfo).
+Parser = Callable[[bytes, KeyInfo], Notification | Invalid]
 
 _THROTTLED = encode(
     {
@@ -106,7 +108,7 @@ def notification_routes(
             counters.inc(integration_type, "unknown_key")
             await send_json(send, 404, unknown_key)
             return
-        parsed = parse(body)
+        parsed = parse(body, info)
         if isinstance(parsed, Invalid):
             counters.inc(integration_type, "rejected")
             status = 413 if parsed.code == TOO_MANY_ALERTS else 400
@@ -132,11 +134,21 @@ def notification_routes(
 
 
 def alert_notification_routes(runtime: Runtime) -> dict[str, Handler]:
-    """Alertmanager (``/v1/alertmanager``) and Grafana (``/v1/grafana``) webhooks.
+    """Alertmanager (``/v1/alertmanager``), Grafana (``/v1/grafana``) and generic JSON
+    (``/v1/webhook``) webhooks.
 
     Grafana's webhook contact point can be set to PUT instead of POST; both are accepted.
     """
     return {
-        **notification_routes(runtime, "alertmanager", alertmanager.parse),
-        **notification_routes(runtime, "grafana", grafana.parse, ("POST", "PUT")),
+        **notification_routes(runtime, "alertmanager", lambda body, _: alertmanager.parse(body)),
+        **notification_routes(
+            runtime, "grafana", lambda body, _: grafana.parse(body), ("POST", "PUT")
+        ),
+        **notification_routes(runtime, "generic", _parse_generic, ("POST", "PUT")),
     }
+
+
+def _parse_generic(body: bytes, info: KeyInfo) -> Notification | Invalid:
+    if info.mapping is None:  # the world file requires one; only a hand-edited row lacks it
+        return Invalid("no_mapping", "This integration has no mapping", ["set mapping:"])
+    return generic.parse(body, info.mapping, info.origin.removeprefix("integration:"))

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
+from sqlalchemy import select
 
 from tocsin.alerts import service as alert_service
 from tocsin.catalog import service as catalog
 from tocsin.cli.context import fail, print_json, print_table, state
 from tocsin.incidents import service as incident_service
+from tocsin.ingest.generic import GenericMapping
+from tocsin.ingest.preview import preview
+from tocsin.store.schema import integrations, services
 
 alerts_app = typer.Typer(help="Alerts received from senders.", no_args_is_help=True)
 incidents_app = typer.Typer(help="Incidents opened from alerts.", no_args_is_help=True)
@@ -143,3 +148,32 @@ def integrations_list(ctx: typer.Context, as_json: JsonFlag = False) -> None:
             ["name", "ingest URL", "key"],
             [(s.name, s.ingest_url, s.key) for s in sources],
         )
+
+
+@integrations_app.command("test")
+def integrations_test(
+    ctx: typer.Context,
+    integration: Annotated[str, typer.Argument(help="SERVICE/NAME")],
+    payload: Annotated[Path, typer.Option("--payload", help="a JSON file as the sender posts it")],
+) -> None:
+    """Show what PAYLOAD would become through INTEGRATION, without storing anything."""
+    service_name, _, name = integration.partition("/")
+    with state(ctx).engine.connect() as conn:
+        row = conn.execute(
+            select(integrations.c.type, integrations.c.mapping)
+            .join(services, services.c.id == integrations.c.service_id)
+            .where(services.c.name == service_name, integrations.c.name == name)
+        ).first()
+    if row is None:
+        fail(f"no integration {integration!r} (give SERVICE/NAME; see tocsin integrations list)")
+        return
+    try:
+        body = payload.read_bytes()
+    except OSError as exc:
+        fail(f"cannot read {payload}: {exc.strerror or exc}")
+        return
+    mapping = GenericMapping.model_validate(row.mapping) if row.mapping else None
+    result = preview(row.type, name, mapping, body)
+    print_json({"alerts": result.alerts, "errors": result.errors})
+    if result.errors:
+        raise typer.Exit(1)

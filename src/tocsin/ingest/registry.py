@@ -45,6 +45,13 @@ INTEGRATION_TYPES: dict[str, IntegrationType] = {
             key_in_path=True,
         ),
         IntegrationType(
+            "generic",
+            "Any JSON webhook, mapped to alerts by JMESPath expressions (mapping: in the world)",
+            "/v1/webhook",
+            "URL path (or Bearer token)",
+            key_in_path=True,
+        ),
+        IntegrationType(
             "opsgenie",
             "Opsgenie Alert API v2 (create, acknowledge, close...; change the host only)",
             "/v2/alerts",

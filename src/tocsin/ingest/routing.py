@@ -16,6 +16,7 @@ from sqlalchemy import Engine, select
 
 from tocsin.core.events import Route
 from tocsin.core.grouping import GroupingMode
+from tocsin.ingest.generic import GenericMapping
 from tocsin.store.schema import change_source_services, change_sources, integrations, services
 
 
@@ -27,6 +28,7 @@ class KeyInfo:
     change_service_ids: tuple[str, ...]  # services a change event with this key lands on
     origin: str  # recorded on change events: "integration:NAME" or "change_source:NAME"
     rate_limit_per_minute: int | None
+    mapping: GenericMapping | None = None  # generic webhooks: where the alert fields are
 
 
 class TokenBucket:
@@ -95,6 +97,7 @@ class KeyDirectory:
                     services.c.flap_window_seconds,
                     services.c.grouping_window_seconds,
                     services.c.grouping_labels,
+                    integrations.c.mapping,
                 )
                 .join(services, services.c.id == integrations.c.service_id)
                 .where(services.c.archived_at.is_(None))
@@ -113,7 +116,8 @@ class KeyDirectory:
                     timedelta(seconds=window) if window else None,
                     tuple(labels or ()),
                 )
-                keys[key] = KeyInfo(route, (sid,), f"integration:{name}", limit)
+                mapping = GenericMapping.model_validate(row[13]) if row[13] else None
+                keys[key] = KeyInfo(route, (sid,), f"integration:{name}", limit, mapping)
             members: dict[str, list[str]] = {}
             for csid, sid in conn.execute(select(change_source_services)):
                 members.setdefault(csid, []).append(sid)

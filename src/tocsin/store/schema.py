@@ -82,6 +82,8 @@ integrations = Table(
     Column("type", String(32), nullable=False),
     Column("key", String(128), nullable=False, unique=True),
     Column("rate_limit_per_minute", Integer),
+    # Generic webhooks: JMESPath expressions saying where each alert field is.
+    Column("mapping", JSONText),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     UniqueConstraint("service_id", "name"),

@@ -32,6 +32,7 @@ class Integrations(TableKind):
         FieldSpec("type"),
         FieldSpec("key", secret=True, generate=new_secret, unique_in="routing key"),
         FieldSpec("rate_limit_per_minute"),
+        FieldSpec("mapping"),
     )
     delete_note = "deleted; its key stops working"
 

@@ -15,6 +15,7 @@ from sqlalchemy import Connection, select
 
 from tocsin.core.durations import format_duration, parse_duration
 from tocsin.core.grouping import GroupingMode
+from tocsin.ingest.generic import GenericMapping
 from tocsin.ingest.registry import INTEGRATION_TYPES
 from tocsin.store.schema import services, teams
 from tocsin.world.kind import TableKind
@@ -38,6 +39,13 @@ class IntegrationSpec(NamedSpec):
     type: Annotated[str, AfterValidator(one_of(INTEGRATION_TYPES))]
     key: RoutingKey | None = None
     rate_limit_per_minute: Annotated[int, AfterValidator(at_least(1))] | None = None
+    mapping: GenericMapping | None = None
+
+    @model_validator(mode="after")
+    def _mapping_for_generic(self) -> IntegrationSpec:
+        if (self.type == "generic") != (self.mapping is not None):
+            raise ValueError("a generic integration needs a mapping; other types take none")
+        return self
 
 
 def canonical_duration(value: str) -> str:
