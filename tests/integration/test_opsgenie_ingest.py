@@ -182,6 +182,27 @@ def test_create_again_with_the_same_alias_appends_to_the_open_alert(tocsin: Tocs
     assert stored["summary"] == "Disk still full"
 
 
+def test_a_silence_on_a_tag_label_holds_the_alert(tocsin: Tocsin) -> None:
+    tag = f"maint-{uuid.uuid4().hex[:8]}"
+    with tocsin.api() as api:
+        silence = api.post(
+            "/api/v1/silences",
+            json={
+                "matchers": [f"tag:{tag}=true", "priority=~P4|P5"],
+                "duration": "1h",
+                "created_by": "alice",
+            },
+        )
+    assert silence.status_code == 201, silence.text
+    body = {"message": "m", "alias": alias(), "tags": [tag], "priority": "P5"}
+    held = alert(tocsin, status_of(tocsin, og(tocsin, "/v2/alerts", body))["alertId"])
+    assert held["suppressed_by"] == f"silence:{silence.json()['id']}"
+    paged = status_of(
+        tocsin, og(tocsin, "/v2/alerts", {**body, "alias": alias(), "priority": "P1"})
+    )
+    assert alert(tocsin, paged["alertId"])["suppressed_by"] is None
+
+
 def test_acknowledge_then_close_by_alias(tocsin: Tocsin) -> None:
     name = alias()
     created = status_of(tocsin, og(tocsin, "/v2/alerts", {"message": "m", "alias": name}))

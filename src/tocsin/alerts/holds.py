@@ -5,7 +5,8 @@ flapping, transient pause) has ended is either held again (another window or sil
 covers it), resolved (its window says ``on_end: resolve``), or re-evaluated: it pages
 now, opening or joining its incident (a ``reevaluate`` event, which no sender can send).
 Alerts of services with ``auto_resolve_after`` that have not been triggered again for that
-long are resolved. The event log records these as events with a ``tocsin`` payload.
+long are resolved, and so are open alerts of heartbeats that were deleted. The event log
+records these as events with a ``tocsin`` payload.
 """
 
 from __future__ import annotations
@@ -78,6 +79,7 @@ def sweep_handler(
             )
             events.append(event)
         events += _stale(store, cur, now)
+        events += _orphaned_heartbeat_alerts(store, cur, now)
         return Firing(events=events, next_due=now + SWEEP_EVERY)
 
     return handle
@@ -103,4 +105,21 @@ def _stale(store: IngestStore, cur: Any, now: datetime) -> list[AlertEvent]:
             route = Route(iid, sid, "tocsin", GroupingMode(grouping), bool(auto))
             raw = _json({"tocsin": "auto-resolved", "quiet_for_seconds": seconds, "alert_id": aid})
             events.append(AlertEvent(route, Action.RESOLVE, key, now, raw.decode()))
+    return events
+
+
+def _orphaned_heartbeat_alerts(store: IngestStore, cur: Any, now: datetime) -> list[AlertEvent]:
+    """Resolve events for open alerts of heartbeats that were deleted: no ping can ever
+    resolve them any more (a heartbeat's alerts come through the heartbeat itself)."""
+    cur.execute(
+        "SELECT a.id, a.service_id, a.integration_id, a.dedup_key, s.incident_grouping, "
+        "s.auto_resolve_incidents FROM alerts a JOIN services s ON s.id = a.service_id "
+        "WHERE a.dedup_key LIKE 'heartbeat:%' AND a.status <> 'resolved' "
+        "AND NOT EXISTS (SELECT 1 FROM heartbeats h WHERE h.id = a.integration_id) LIMIT 500"
+    )
+    events = []
+    for aid, sid, iid, key, grouping, auto in cur.fetchall():
+        route = Route(iid, sid, "heartbeat", GroupingMode(grouping), bool(auto))
+        raw = _json({"tocsin": "heartbeat deleted", "alert_id": aid}).decode()
+        events.append(AlertEvent(route, Action.RESOLVE, key, now, raw))
     return events

@@ -117,3 +117,36 @@ def test_window_end_pages_held_alerts_or_resolves_them_as_configured(engine: Eng
     status, held, incident = after["batch-slow"]
     assert status == "resolved"  # on_end: resolve
     assert incident is None
+
+
+def test_alerts_of_a_deleted_heartbeat_are_resolved_by_the_sweep(engine: Engine) -> None:
+    apply_world(engine, load_world_text(WORLD), T0)
+    clock = ManualClock(T0)
+    route = routes(engine)["batch"]
+    orphan = Route("deleted-heartbeat-id", route.service_id, "heartbeat")
+
+    async def main() -> None:
+        writer = GroupCommitWriter(engine)
+        writer.start()
+        try:
+            await writer.submit(
+                [AlertEvent(orphan, Action.TRIGGER, "heartbeat:gone", T0, "{}", "expired", "hb")]
+            )
+
+            def arm_sweep(store, cur):
+                arm(store, cur, kind=holds.TIMER_KIND, subject="all", due_at=T0, now=T0)
+                return []
+
+            await writer.run(arm_sweep)
+            await TimerService(
+                writer, clock, {holds.TIMER_KIND: holds.sweep_handler(lambda _: "reevaluate")}
+            ).fire_due()
+        finally:
+            await writer.stop()
+
+    asyncio.run(main())
+    with engine.connect() as conn:
+        status = conn.execute(
+            select(alerts.c.status).where(alerts.c.dedup_key == "heartbeat:gone")
+        ).scalar()
+    assert status == "resolved"

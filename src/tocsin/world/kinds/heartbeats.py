@@ -72,7 +72,7 @@ class Heartbeats(TableKind):
         FieldSpec("grace"),
         FieldSpec("key", secret=True, generate=new_secret, unique_in="heartbeat key"),
     )
-    delete_note = "deleted with its timer; its ping URLs stop working, an open alert stays"
+    delete_note = "deleted with its timer; its ping URLs stop working, its open alert resolves"
 
     def current(self, conn: Connection) -> list[Record]:
         """Every heartbeat, with its service by name and its durations spelled out."""
