@@ -23,15 +23,16 @@ JENKINS = GenericMapping(
     details="build",
     timestamp="build.finished_at",
 )
-FAILED = {
+BUILD: dict[str, object] = {
+    "number": 412,
+    "status": "FAILURE",
+    "node": "ci-3",
+    "branch": "main",
+    "finished_at": "2026-11-28T03:40:00Z",
+}
+FAILED: dict[str, object] = {
     "job": {"name": "deploy-checkout"},
-    "build": {
-        "number": 412,
-        "status": "FAILURE",
-        "node": "ci-3",
-        "branch": "main",
-        "finished_at": "2026-11-28T03:40:00Z",
-    },
+    "build": BUILD,
 }
 
 
@@ -52,7 +53,7 @@ def test_every_field_is_picked_from_the_payload() -> None:
 
 
 def test_translation_tables_map_sender_values_case_insensitively() -> None:
-    result = one({**FAILED, "build": {**FAILED["build"], "status": "success"}})
+    result = one({**FAILED, "build": {**BUILD, "status": "success"}})
     assert isinstance(result, Notification)
     assert (result.alerts[0].action, result.alerts[0].severity) == (Action.RESOLVE, Severity.INFO)
 
@@ -74,8 +75,8 @@ def test_minimal_mapping_uses_defaults() -> None:
     ("payload", "problem"),
     [
         ({"job": {}}, "failed on this payload"),
-        ({**FAILED, "build": {**FAILED["build"], "status": "ABORTED"}}, "gave 'ABORTED'"),
-        ({**FAILED, "build": {**FAILED["build"], "finished_at": "soon"}}, "not ISO 8601"),
+        ({**FAILED, "build": {**BUILD, "status": "ABORTED"}}, "gave 'ABORTED'"),
+        ({**FAILED, "build": {**BUILD, "finished_at": "soon"}}, "not ISO 8601"),
     ],
 )
 def test_payloads_that_do_not_fit_say_why(payload: object, problem: str) -> None:
