@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from sqlalchemy import Connection
 
 from tocsin.cli.context import CliState, console, fail, state
 from tocsin.cli.heartbeats import heartbeats_app
@@ -196,6 +198,7 @@ def demo(
         token = create_token(conn, name="demo-admin", now=now)
         integrations = list_integrations(conn, settings.base_url())
         sources = list_change_sources(conn, settings.base_url())
+        silence = _demo_silence(conn, now)
     lines = [
         "",
         f"[bold]Tocsin demo[/bold] on {settings.base_url()}",
@@ -208,7 +211,28 @@ def demo(
         lines.append(f"  {i.service}/{i.name} ({i.type}): POST {i.ingest_url}  key {i.key}")
     for s in sources:
         lines.append(f"  change source {s.name}: POST {s.ingest_url}  key {s.key}")
+    lines.append(f"Demo silence {silence}: alerts labelled env=staging do not page for a week")
     run_server(settings, migrate=False, banner="\n".join(lines) + "\n")
+
+
+def _demo_silence(conn: Connection, now: datetime) -> str:
+    """The demo's example silence (silences are runtime objects, not part of the world)."""
+    from tocsin.silences import service as silences
+
+    for existing in silences.list_silences(conn, now):
+        if existing.created_by == "tocsin demo":
+            return existing.id
+    created = silences.create_silence(
+        conn,
+        matchers=["env=staging"],
+        starts_at=now,
+        ends_at=now + timedelta(days=7),
+        created_by="tocsin demo",
+        comment="example: staging alerts never page",
+        service_names=[],
+        now=now,
+    )
+    return created.id
 
 
 def _ensure_data_dir(settings: Settings) -> None:
