@@ -40,7 +40,7 @@ def service(name: str, *, row: bool = False, archived: bool = False, **values: A
 
 
 def integration(name: str, key: str | None, *, row: bool = False) -> Record:
-    values = {"type": "pagerduty", "key": key, "rate_limit_per_minute": None}
+    values = {"type": "pagerduty", "key": key, "rate_limit_per_minute": None, "mapping": None}
     return Record(("checkout", name), values, id=f"id-{name}" if row else None)
 
 
