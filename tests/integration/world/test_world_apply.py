@@ -345,11 +345,12 @@ change_sources:
 def test_the_demo_world_applies_with_its_fixed_keys(engine: Engine) -> None:
     demo = (Path(__file__).resolve().parents[3] / "examples" / "demo.yaml").read_text()
     plan = apply(engine, demo)
-    assert plan.count("create") == 9
-    assert keys(engine) == {
+    assert plan.count("create") > 0
+    assert plan.count("update") == plan.count("delete") == 0  # a fresh database: only creates
+    assert keys(engine).items() >= {
         ("checkout", "prometheus"): "de000000000000000000000000000001",
         ("payments-api", "datadog"): "de000000000000000000000000000002",
         ("search", "prometheus"): "de000000000000000000000000000003",
-    }
+    }.items()
     assert rows(engine, change_sources)[0].key == "de0000000000000000000000000000d1"
     assert render_plan(apply(engine, demo)) == "No changes."
