@@ -98,6 +98,21 @@ def test_alert_in_a_maintenance_window_is_stored_but_opens_no_incident(tocsin: T
     assert found["incident_id"] is None
     shown = tocsin.cli("alerts", "show", found["id"])
     assert "maintenance_window:warehouse-migration" in shown
+    with tocsin.api() as api:
+        detail = api.get(f"/api/v1/alerts/{found['id']}").json()
+    assert detail["explanation"][0].startswith(
+        "Held by maintenance window warehouse-migration until "
+    )
+
+
+def test_windows_api_says_which_window_holds_now(tocsin: Tocsin) -> None:
+    with tocsin.api() as api:
+        [window] = api.get("/api/v1/maintenance-windows").json()
+        assert (window["name"], window["active"]) == ("warehouse-migration", True)
+        later = api.get("/api/v1/maintenance-windows", params={"at": "2030-01-01T00:00:00Z"})
+        assert later.json()[0]["active"] is False
+        naive = api.get("/api/v1/maintenance-windows", params={"at": "2030-01-01T00:00:00"})
+        assert naive.status_code == 400
 
 
 def test_silence_holds_matching_alerts_and_its_end_lets_them_page(tocsin: Tocsin) -> None:
@@ -138,6 +153,9 @@ def test_silence_holds_matching_alerts_and_its_end_lets_them_page(tocsin: Tocsin
     assert found["suppressed_by"] is None
     assert found["incident_id"] is not None
     assert found["occurrences"] == 2
+    with tocsin.api() as api:
+        detail = api.get(f"/api/v1/alerts/{found['id']}").json()
+    assert detail["explanation"][-1].startswith(f"Paged through incident {found['incident_id']}")
 
 
 @pytest.mark.parametrize(

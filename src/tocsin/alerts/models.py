@@ -55,9 +55,13 @@ class AlertOut(BaseModel):
 
 
 class AlertDetail(AlertOut):
-    """An alert with its event log, oldest first."""
+    """An alert with its event log, oldest first, and why it paged or did not."""
 
     events: list[AlertEventOut]
+    explanation: list[str] = Field(
+        default_factory=list,
+        description="which window, silence, pause or grouping rule applied, and when",
+    )
 
 
 class AlertPage(BaseModel):

@@ -8,8 +8,9 @@ from typing import Any
 import msgspec
 from sqlalchemy import Connection, Row, select
 
+from tocsin.alerts.explain import explain
 from tocsin.alerts.models import AlertDetail, AlertEventOut, AlertOut, AlertPage
-from tocsin.store.schema import alert_events, alerts, services
+from tocsin.store.schema import alert_events, alerts, incidents, services
 
 ALERT_COLUMNS = [*alerts.c, services.c.name.label("service")]
 
@@ -107,7 +108,25 @@ def get_alert(conn: Connection, alert_id: str, *, max_events: int = 500) -> Aler
             .limit(max_events)
         )
     ]
-    return AlertDetail(**alert_from_row(row).model_dump(), events=events)
+    alert = alert_from_row(row)
+    grouping, group_key = None, None
+    context = conn.execute(
+        select(services.c.incident_grouping, incidents.c.group_key)
+        .select_from(services)
+        .outerjoin(incidents, incidents.c.id == alert.incident_id)
+        .where(services.c.id == alert.service_id)
+    ).first()
+    if context is not None:
+        grouping, group_key = context
+    explanation = explain(
+        suppressed_by=alert.suppressed_by,
+        suppressed_until=alert.suppressed_until,
+        incident_id=alert.incident_id,
+        grouping=grouping,
+        group_key=group_key,
+        events=events,
+    )
+    return AlertDetail(**alert.model_dump(), events=events, explanation=explanation)
 
 
 def _payload(raw: str) -> Any:

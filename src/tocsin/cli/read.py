@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from tocsin.alerts import service as alert_service
 from tocsin.catalog import service as catalog
-from tocsin.cli.context import fail, print_json, print_table, state
+from tocsin.cli.context import console, fail, print_json, print_table, state
 from tocsin.incidents import service as incident_service
 from tocsin.ingest.generic import GenericMapping
 from tocsin.ingest.preview import preview
@@ -87,6 +87,8 @@ def alerts_show(ctx: typer.Context, alert_id: str, as_json: JsonFlag = False) ->
             ("last seen", alert.last_seen_at.isoformat()),
         ],
     )
+    for line in alert.explanation:
+        console.print(f"- {line}", highlight=False)
     print_table(
         "Event log",
         ["received", "action", "outcome"],
