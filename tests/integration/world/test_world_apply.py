@@ -347,10 +347,13 @@ def test_the_demo_world_applies_with_its_fixed_keys(engine: Engine) -> None:
     plan = apply(engine, demo)
     assert plan.count("create") > 0
     assert plan.count("update") == plan.count("delete") == 0  # a fresh database: only creates
-    assert keys(engine).items() >= {
-        ("checkout", "prometheus"): "de000000000000000000000000000001",
-        ("payments-api", "datadog"): "de000000000000000000000000000002",
-        ("search", "prometheus"): "de000000000000000000000000000003",
-    }.items()
+    assert (
+        keys(engine).items()
+        >= {
+            ("checkout", "prometheus"): "de000000000000000000000000000001",
+            ("payments-api", "datadog"): "de000000000000000000000000000002",
+            ("search", "prometheus"): "de000000000000000000000000000003",
+        }.items()
+    )
     assert rows(engine, change_sources)[0].key == "de0000000000000000000000000000d1"
     assert render_plan(apply(engine, demo)) == "No changes."
