@@ -21,22 +21,30 @@ def apply_command(
     as_json: Annotated[bool, typer.Option("--json", help="print the plan as JSON")] = False,
 ) -> None:
     """Show the plan for FILE and apply it (idempotent)."""
+    from tocsin.schedules.plan_preview import PREVIEW_DAYS, oncall_preview
     from tocsin.store.migrate import upgrade
     from tocsin.world import WorldFileError, apply_world, load_world_file, render_plan
 
     st = state(ctx)
+    now = SystemClock().now()
     try:
         world = load_world_file(file)
         upgrade(st.engine)
-        plan = apply_world(st.engine, world, SystemClock().now(), dry_run=dry_run)
+        if dry_run:
+            with st.engine.connect() as conn:
+                oncall = oncall_preview(conn, world, now)
+        plan = apply_world(st.engine, world, now, dry_run=dry_run)
     except WorldFileError as exc:  # problems in the file, or against the database
         fail(str(exc))
         return
     if as_json:
-        print_json(plan.as_dict())
+        print_json({**plan.as_dict(), **({"oncall_changes": oncall} if dry_run else {})})
         return
     print(render_plan(plan))
     if dry_run:
+        if oncall:
+            print(f"\nWho is on call changes over the next {PREVIEW_DAYS} days:")
+            print("\n".join(oncall))
         console.print("(dry run: nothing was changed)")
 
 

@@ -1,0 +1,44 @@
+"""Who-is-on-call before and after applying a world file, for ``tocsin apply --dry-run``."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection
+
+from tocsin.schedules import final_schedule
+from tocsin.schedules.model import Override
+from tocsin.schedules.oncall_diff import oncall_changes
+from tocsin.schedules.store import load_schedules
+from tocsin.schedules.store_definition import to_schedule
+from tocsin.world.document import World
+from tocsin.world.kinds.schedules import ScheduleSpec
+
+PREVIEW_DAYS = 14
+
+
+def oncall_preview(
+    conn: Connection, world: World, now: datetime, days: int = PREVIEW_DAYS
+) -> list[str]:
+    """One line per interval of the next ``days`` whose on-call people the file changes."""
+    desired = world.items("schedules", ScheduleSpec)
+    if desired is None:  # the file does not manage schedules
+        return []
+    end = now + timedelta(days=days)
+    stored = {s.name: s for s in load_schedules(conn)}
+    wanted = {s.name: s for s in desired}
+    lines = []
+    for name in sorted(set(stored) | set(wanted)):
+        old, new = stored.get(name), wanted.get(name)
+        api = tuple(Override(o.user, o.start, o.end) for o in old.api_overrides) if old else ()
+        before = final_schedule(old.schedule, now, end) if old else None
+        after = final_schedule(to_schedule(name, new, api), now, end) if new else None
+        zone = ZoneInfo(new.time_zone if new else old.spec.time_zone if old else "UTC")
+        for change in oncall_changes(before, after, now, end):
+            start = change.start.astimezone(zone).strftime("%a %d %b %H:%M")
+            stop = change.end.astimezone(zone).strftime("%a %d %b %H:%M %Z")
+            was = ", ".join(change.before) or "nobody"
+            becomes = ", ".join(change.after) or "nobody"
+            lines.append(f"  {name}: {start} – {stop}: {was} → {becomes}")
+    return lines
