@@ -181,6 +181,7 @@ def demo(
     """Create the database, apply the demo world, make an admin token, and serve."""
     from tocsin.auth.tokens import create_token
     from tocsin.catalog.service import list_change_sources, list_integrations
+    from tocsin.heartbeats.queries import list_heartbeats
     from tocsin.store.migrate import upgrade
     from tocsin.world import WorldFileError, apply_world, load_world_file
 
@@ -199,6 +200,7 @@ def demo(
         integrations = list_integrations(conn, settings.base_url())
         sources = list_change_sources(conn, settings.base_url())
         silence = _demo_silence(conn, now)
+        beats = list_heartbeats(conn, settings.base_url())
     lines = [
         "",
         f"[bold]Tocsin demo[/bold] on {settings.base_url()}",
@@ -211,7 +213,10 @@ def demo(
         lines.append(f"  {i.service}/{i.name} ({i.type}): POST {i.ingest_url}  key {i.key}")
     for s in sources:
         lines.append(f"  change source {s.name}: POST {s.ingest_url}  key {s.key}")
+    for beat in beats:
+        lines.append(f"  heartbeat {beat.name}: GET/POST {beat.ping_url}")
     lines.append(f"Demo silence {silence}: alerts labelled env=staging do not page for a week")
+    lines.append("Who is on call: tocsin oncall   Schedules: tocsin schedule list")
     run_server(settings, migrate=False, banner="\n".join(lines) + "\n")
 
 
