@@ -2,13 +2,18 @@
 --   unique   every request triggers a new dedup key
 --   repeated every request triggers the same key (the dedup path)
 --   mix      per key: trigger, trigger, acknowledge, resolve (a realistic life cycle)
--- Routing key from TOCSIN_BENCH_KEY. Writes latency percentiles to TOCSIN_BENCH_OUT.
+-- Routing key from TOCSIN_BENCH_KEY. Every dedup key starts with TOCSIN_BENCH_RUN (a random
+-- id per wrk run), so a second run against the same database creates new alerts instead of
+-- appending to the first run's. Writes counts and latency percentiles to TOCSIN_BENCH_OUT.
 local key = os.getenv("TOCSIN_BENCH_KEY") or "00000000000000000000000000000000"
 local scenario = os.getenv("TOCSIN_BENCH_SCENARIO") or "unique"
+local run = os.getenv("TOCSIN_BENCH_RUN") or tostring(os.time())
 local out = os.getenv("TOCSIN_BENCH_OUT")
 local counter = 0
-local thread_id = 0
 local threads = {}
+
+-- Set per thread by setup() (a global in each thread's Lua state, so it cannot be a local).
+thread_id = 0
 
 function setup(thread)
   thread:set("thread_id", #threads)
@@ -30,16 +35,16 @@ function request()
   counter = counter + 1
   local body
   if scenario == "repeated" then
-    body = trigger("same-key")
+    body = trigger(run .. "-same-key")
   elseif scenario == "mix" then
     local n = math.floor((counter - 1) / 4)
     local step = (counter - 1) % 4
-    local dedup = "t" .. thread_id .. "-" .. n
+    local dedup = run .. "-t" .. thread_id .. "-" .. n
     if step < 2 then body = trigger(dedup)
     elseif step == 2 then body = follow_up("acknowledge", dedup)
     else body = follow_up("resolve", dedup) end
   else
-    body = trigger("t" .. thread_id .. "-" .. counter)
+    body = trigger(run .. "-t" .. thread_id .. "-" .. counter)
   end
   return wrk.format("POST", "/v2/enqueue", {["Content-Type"] = "application/json"}, body)
 end
