@@ -6,6 +6,8 @@
 --   TOCSIN_BENCH_OUT     where to write counts and latency percentiles (same JSON as
 --                        pagerduty.lua); requests are notifications: events = requests * N
 -- Every alert of every request has its own fingerprint, so each one creates an alert.
+local script_dir = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
+dofile(script_dir .. "report.lua")
 local key = os.getenv("TOCSIN_BENCH_KEY") or "00000000000000000000000000000000"
 local alerts = tonumber(os.getenv("TOCSIN_BENCH_ALERTS") or "1")
 local run = os.getenv("TOCSIN_BENCH_RUN") or tostring(os.time())
@@ -49,14 +51,5 @@ function request()
 end
 
 function done(summary, latency, requests)
-  if out == nil then return end
-  local f = io.open(out, "w")
-  f:write(string.format(
-    '{"requests":%d,"duration_us":%d,"errors_status":%d,"errors_connect":%d,' ..
-    '"errors_read":%d,"errors_write":%d,"errors_timeout":%d,' ..
-    '"p50_us":%d,"p90_us":%d,"p99_us":%d,"max_us":%d}\n',
-    summary.requests, summary.duration, summary.errors.status, summary.errors.connect,
-    summary.errors.read, summary.errors.write, summary.errors.timeout,
-    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max))
-  f:close()
+  write_report(out, summary, latency)
 end

@@ -81,16 +81,26 @@ def list_command(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     print_table("Schedules", ["name", "time zone", "team", "layers", "users"], rows)
 
 
+ScheduleName = Annotated[str, typer.Argument(help="schedule name")]
+FromOpt = Annotated[str, typer.Option("--from", help="ISO 8601 with an offset")]
+ToOpt = Annotated[str, typer.Option("--to", help="ISO 8601 with an offset")]
+
+
+def _period(start: str, end: str) -> tuple[datetime, datetime]:
+    """The --from/--to options as instants (exits with a message when unreadable)."""
+    return _instant(start, "--from"), _instant(end, "--to")
+
+
 @schedule_app.command("preview")
 def preview_command(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="schedule name")],
-    start: Annotated[str, typer.Option("--from", help="ISO 8601 with an offset")],
-    end: Annotated[str, typer.Option("--to", help="ISO 8601 with an offset")],
+    name: ScheduleName,
+    start: FromOpt,
+    end: ToOpt,
     as_json: JsonFlag = False,
 ) -> None:
     """Shifts and gaps between --from and --to, in the schedule's own time zone."""
-    lo, hi = _instant(start, "--from"), _instant(end, "--to")
+    lo, hi = _period(start, end)
     shifts = _query(ctx, lambda conn: store_views.schedule_shifts(conn, name, lo, hi))
     if as_json:
         print_json(shifts)
@@ -116,13 +126,13 @@ def preview_command(
 @schedule_app.command("fairness")
 def fairness_command(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="schedule name")],
-    start: Annotated[str, typer.Option("--from", help="ISO 8601 with an offset")],
-    end: Annotated[str, typer.Option("--to", help="ISO 8601 with an offset")],
+    name: ScheduleName,
+    start: FromOpt,
+    end: ToOpt,
     as_json: JsonFlag = False,
 ) -> None:
     """Hours on call per person between --from and --to, by kind of hour."""
-    lo, hi = _instant(start, "--from"), _instant(end, "--to")
+    lo, hi = _period(start, end)
     found = _query(ctx, lambda conn: store_views.fairness(conn, name, lo, hi))
     if as_json:
         print_json(found)
