@@ -58,10 +58,19 @@ def _pagerduty(name: str, description: str, *, on_baseline: bool = False) -> Sce
     return Scenario(name, description, WRK_SCRIPTS / "pagerduty.lua", env, 1, on_baseline)
 
 
+def _alertmanager(alerts: int) -> Scenario:
+    name = f"am-{alerts}"
+    description = f"Alertmanager webhook, {alerts} new firing alert(s) per notification"
+    env = {"TOCSIN_BENCH_ALERTS": str(alerts)}
+    return Scenario(name, description, WRK_SCRIPTS / "alertmanager.lua", env, alerts)
+
+
 SCENARIOS: tuple[Scenario, ...] = (
     _pagerduty("unique", "PagerDuty v2 trigger, a new dedup key every time", on_baseline=True),
     _pagerduty("repeated", "PagerDuty v2 trigger, always the same dedup key"),
     _pagerduty("mix", "PagerDuty v2, per key: trigger, trigger, acknowledge, resolve"),
+    _alertmanager(1),
+    _alertmanager(100),
 )
 # The warm-up, and what the baseline always runs: ratios divide by its events/s on it.
 REFERENCE = SCENARIOS[0]
@@ -102,14 +111,22 @@ def scenarios_for(target: Target, selected: list[Scenario]) -> list[Scenario]:
 # --- setting up Tocsin ------------------------------------------------------------------
 
 
+def alertmanager_key(key: str) -> str:
+    """The bench world's Alertmanager integration key, derived from the PagerDuty one."""
+    return key[::-1]
+
+
 def install_world(db: Database, key: str, workdir: Path) -> None:
-    """Create a service with one PagerDuty integration whose key is ``key``, as a user
-    would: ``tocsin db upgrade`` and ``tocsin apply``.
+    """Create a service with a PagerDuty integration whose key is ``key`` and an
+    Alertmanager one (``alertmanager_key(key)``), as a user would: ``tocsin db upgrade``
+    and ``tocsin apply``.
     """
     world = workdir / "world.yaml"
     world.write_text(
         "version: 1\nservices:\n  - name: bench\n    integrations:\n"
-        f"      - name: wrk\n        type: pagerduty\n        key: {key}\n"
+        f"      - name: wrk\n        type: pagerduty\n        key: '{key}'\n"
+        "      - name: wrk-am\n        type: alertmanager\n"
+        f"        key: '{alertmanager_key(key)}'\n"
     )
     env = {**os.environ, "TOCSIN_DATABASE_URL": db.url}
     for args in (["db", "upgrade"], ["apply", "-f", str(world)]):
@@ -160,7 +177,8 @@ def _measure_server(
     server_env = {"TOCSIN_DATABASE_URL": db.url} if db else {}
     samples = []
     with running_server(target, port, log_path, server_env) as monitor:
-        server = Running(target, port, workdir, {"TOCSIN_BENCH_KEY": key}, monitor, db)
+        wrk_env = {"TOCSIN_BENCH_KEY": key, "TOCSIN_BENCH_AM_KEY": alertmanager_key(key)}
+        server = Running(target, port, workdir, wrk_env, monitor, db)
         warmup = run_wrk(port, REFERENCE, WARMUP_SECONDS, workdir, server.wrk_env)
         for scenario in scenarios_for(target, opts.scenarios):
             samples.append(measure_scenario(run, server, scenario, opts.duration))

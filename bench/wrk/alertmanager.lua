@@ -1,6 +1,6 @@
 -- wrk script: Alertmanager webhook notifications (payload version 4) of N firing alerts.
 --   TOCSIN_BENCH_ALERTS  alerts per notification (default 1; 100 is a large grouped page)
---   TOCSIN_BENCH_KEY     the key of an integration of type alertmanager (goes in the path)
+--   TOCSIN_BENCH_AM_KEY  the key of an integration of type alertmanager (goes in the path)
 --   TOCSIN_BENCH_RUN     a random id per wrk run, inside every fingerprint, so a second run
 --                        against the same database creates new alerts instead of appending
 --   TOCSIN_BENCH_OUT     where to write counts and latency percentiles (same JSON as
@@ -8,7 +8,7 @@
 -- Every alert of every request has its own fingerprint, so each one creates an alert.
 local script_dir = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
 dofile(script_dir .. "report.lua")
-local key = os.getenv("TOCSIN_BENCH_KEY") or "00000000000000000000000000000000"
+local key = os.getenv("TOCSIN_BENCH_AM_KEY") or "00000000000000000000000000000000"
 local alerts = tonumber(os.getenv("TOCSIN_BENCH_ALERTS") or "1")
 local run = os.getenv("TOCSIN_BENCH_RUN") or tostring(os.time())
 local out = os.getenv("TOCSIN_BENCH_OUT")

@@ -52,6 +52,7 @@ class IngestStore:
         self._conn = dbapi_conn
         self._pg = dialect == "postgresql"
         self._payload_limit = payload_limit
+        self._times: dict[datetime, str] = {}
         p = "%s" if self._pg else "?"
         self._p = p
         self._insert_alert = (
@@ -135,10 +136,16 @@ class IngestStore:
     def _time(self, value: datetime | None) -> Any:
         if value is None or self._pg:
             return value
-        # SQLAlchemy's SQLite DateTime text form, in UTC.
-        if value.tzinfo is not UTC:
-            value = value.astimezone(UTC)
-        return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+        # A batch writes the same few instants many times (every alert of a notification
+        # was received at once): format each once.
+        text = self._times.get(value)
+        if text is None:
+            if len(self._times) > 4096:
+                self._times.clear()
+            # SQLAlchemy's SQLite DateTime text form, in UTC.
+            utc = value if value.tzinfo is UTC else value.astimezone(UTC)
+            text = self._times[value] = utc.replace(tzinfo=None).isoformat(" ", "microseconds")
+        return text
 
     def _jsonb(self, value: Any) -> str | None:
         return None if value is None else _json(value).decode()

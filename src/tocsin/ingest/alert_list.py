@@ -22,13 +22,7 @@ from typing import Any
 import msgspec
 
 from tocsin.core.events import Action, AlertEvent, Route, Severity
-from tocsin.ingest.fields import (
-    Problems,
-    clean_text,
-    decode_json_object,
-    text_field,
-    timestamp_field,
-)
+from tocsin.ingest.fields import Problems, clean_text, decode_json_object, parse_timestamp
 
 MAX_BODY = 5 * 1024 * 1024
 MAX_ALERTS = 1000  # per notification; Alertmanager's webhook `max_alerts` can enforce it
@@ -204,91 +198,106 @@ def _capped(messages: list[str]) -> list[str]:
 def _alert(
     item: Any, index: int, envelope: dict[str, Any], fmt: NotificationFormat, problems: Problems
 ) -> ParsedAlert | None:
-    where = f"alerts[{index}]"
+    # The hot path of grouped notifications (hundreds of alerts each): field paths for
+    # messages are only built when there is a problem to report.
     if not isinstance(item, dict):
-        problems.add(f"'{where}' must be an object")
+        problems.add(f"'alerts[{index}]' must be an object")
         return None
     before = len(problems.messages)
     status = item.get("status")
     action = _ACTIONS.get(status) if isinstance(status, str) else None
     if action is None:
-        problems.add(f"'{where}.status' must be one of firing, resolved")
-    labels = _string_map(item, "labels", where, problems, required=True)
-    annotations = _string_map(item, "annotations", where, problems, required=False)
-    fingerprint = text_field(
-        item, "fingerprint", f"{where}.fingerprint", problems, max_length=MAX_FINGERPRINT
-    )
-    started = timestamp_field(item, "startsAt", f"{where}.startsAt", problems)
-    links = _links(item, annotations, where, fmt, problems)
-    images = [{"src": url} for url in _urls(item, fmt.image_keys, where, problems).values()]
+        problems.add(f"'alerts[{index}].status' must be one of firing, resolved")
+    labels = _string_map(item, "labels", index, problems, required=True)
+    annotations = _string_map(item, "annotations", index, problems, required=False)
+    fingerprint = _text(item, "fingerprint", index, problems, MAX_FINGERPRINT)
+    started = _timestamp(item, "startsAt", index, problems)
+    links = [
+        {"href": annotations[key].strip(), "text": text}
+        for key, text in ANNOTATION_LINKS
+        if key in annotations and annotations[key].strip()
+    ]
+    for key, text in fmt.link_keys:
+        url = _url(item, key, index, problems)
+        if url:
+            links.append({"href": url, "text": text})
+    images = []
+    for key in fmt.image_keys:
+        url = _url(item, key, index, problems)
+        if url:
+            images.append({"src": url})
     if len(problems.messages) > before or action is None:
         return None
     key = fingerprint.strip() if fingerprint and fingerprint.strip() else labels_key(labels)
     details: dict[str, Any] = {"annotations": annotations}
-    details.update((k, item[k]) for k in fmt.detail_keys if k in item)
+    for name in fmt.detail_keys:
+        if name in item:
+            details[name] = item[name]
     details.update(envelope)
     return ParsedAlert(
-        action=action,
-        dedup_key=key,
-        summary=summary_of(labels, annotations, key),
-        source=_source(labels, envelope, fmt),
-        severity=severity_of(labels),
+        action,
+        key,
+        summary_of(labels, annotations, key),
+        _source(labels, envelope, fmt),
+        severity_of(labels),
         # Alertmanager's zero time (0001-01-01T00:00:00Z) means "not set".
-        occurred_at=started if started is not None and started.year > 1 else None,
-        labels=labels,
-        custom_details=details,
-        links=links,
-        images=images,
-        raw=_encode({**envelope, "version": fmt.version, "alert": item}).decode(),
+        started if started is not None and started.year > 1 else None,
+        labels,
+        details,
+        links,
+        images,
+        _encode({**envelope, "version": fmt.version, "alert": item}).decode(),
     )
 
 
 def _string_map(
-    item: dict[str, Any], name: str, where: str, problems: Problems, *, required: bool
+    item: dict[str, Any], name: str, index: int, problems: Problems, *, required: bool
 ) -> dict[str, str]:
     value = item.get(name)
     if value is None and not required:
         return {}
     if not isinstance(value, dict):
-        problems.add(f"'{where}.{name}' is missing or not an object")
+        problems.add(f"'alerts[{index}].{name}' is missing or not an object")
         return {}
     result: dict[str, str] = {}
     for key, text in value.items():
-        if not isinstance(text, str):
-            problems.add(f"'{where}.{name}.{key}' must be a string")
+        if type(text) is not str:
+            problems.add(f"'alerts[{index}].{name}.{key}' must be a string")
             continue
         result[clean_text(key)] = clean_text(text)
     return result
 
 
-def _urls(
-    item: dict[str, Any], keys: tuple[str, ...], where: str, problems: Problems
-) -> dict[str, str]:
-    """The non-blank URL fields among ``keys`` (Grafana sends "" for unset ones)."""
-    urls = {}
-    for key in keys:
-        url = text_field(item, key, f"{where}.{key}", problems)
-        if url and url.strip():
-            urls[key] = url.strip()
-    return urls
+def _text(
+    item: dict[str, Any], name: str, index: int, problems: Problems, max_length: int = 0
+) -> str | None:
+    """An optional string field, at most ``max_length`` characters if that is not 0."""
+    value = item.get(name)
+    if value is None:
+        return None
+    if type(value) is not str:
+        problems.add(f"'alerts[{index}].{name}' must be a string")
+        return None
+    if max_length and len(value) > max_length:
+        problems.add(f"'alerts[{index}].{name}' must be at most {max_length} characters")
+        return None
+    return clean_text(value)
 
 
-def _links(
-    item: dict[str, Any],
-    annotations: dict[str, str],
-    where: str,
-    fmt: NotificationFormat,
-    problems: Problems,
-) -> list[dict[str, str]]:
-    links = [
-        {"href": annotations[key].strip(), "text": text}
-        for key, text in ANNOTATION_LINKS
-        if annotations.get(key, "").strip()
-    ]
-    texts = dict(fmt.link_keys)
-    found = _urls(item, tuple(texts), where, problems)
-    links.extend({"href": url, "text": texts[key]} for key, url in found.items())
-    return links
+def _timestamp(item: dict[str, Any], name: str, index: int, problems: Problems) -> datetime | None:
+    text = _text(item, name, index, problems)
+    if text is None:
+        return None
+    parsed = parse_timestamp(text)
+    if parsed is None:
+        problems.add(f"'alerts[{index}].{name}' must be an ISO 8601 timestamp")
+    return parsed
+
+
+def _url(item: dict[str, Any], name: str, index: int, problems: Problems) -> str | None:
+    """A non-blank URL field, stripped (Grafana sends "" for unset ones)."""
+    url = _text(item, name, index, problems)
+    return url.strip() or None if url else None
 
 
 def _source(labels: dict[str, str], envelope: dict[str, Any], fmt: NotificationFormat) -> str:

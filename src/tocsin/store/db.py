@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+
+# Python's sqlite3 binds str, int and float directly but sends every other value,
+# None included, through its adapter protocol, whose miss path (looking up __adapt__
+# and __conform__, raising and clearing two AttributeErrors) costs more than binding a
+# string. An alert row has a dozen NULL columns: mapping None to itself with a C-level
+# callable (a dict's .get returns None for any key) halves what a NULL costs. The value
+# stored is unchanged: NULL.
+_NONE_TO_NONE: dict[None, None] = {}
+sqlite3.register_adapter(type(None), _NONE_TO_NONE.get)
 
 
 def is_sqlite(url: str) -> bool:
