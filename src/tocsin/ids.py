@@ -62,6 +62,12 @@ def new_id(when: datetime) -> str:
     return _sequence.new_id(when)
 
 
+def id_floor(when: datetime) -> str:
+    """The smallest id ``new_id`` can make at ``when`` (for id ranges by time)."""
+    millis = max(0, int(when.timestamp() * 1000))
+    return _digits(millis >> 8) + _digits((millis & 0xFF) << 32)
+
+
 def new_secret(nbytes: int = 16) -> str:
     """A random hex secret (integration keys are 32 hex characters, like PagerDuty's)."""
     return secrets.token_hex(nbytes)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tocsin.ids import new_id
+from tocsin.ids import id_floor, new_id
 
 EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
 
@@ -40,3 +40,14 @@ def test_ids_sort_by_creation_time(offsets: list[int]) -> None:
     for i in range(1, len(times)):
         if times[i - 1] < times[i]:
             assert made[i - 1] < made[i]
+
+
+@given(st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2200, 1, 1)))
+def test_id_floor_is_at_most_every_id_of_that_instant_and_above_earlier_ones(
+    when: datetime,
+) -> None:
+    when = when.replace(tzinfo=UTC)
+    floor = id_floor(when)
+    assert len(floor) == 16
+    assert floor <= new_id(when)
+    assert new_id(when - timedelta(milliseconds=1)) < floor

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import msgspec
@@ -10,6 +10,7 @@ from sqlalchemy import Connection, Row, select
 
 from tocsin.alerts.explain import explain
 from tocsin.alerts.models import AlertDetail, AlertEventOut, AlertOut, AlertPage
+from tocsin.ids import id_floor
 from tocsin.store.schema import alert_events, alerts, incidents, services
 
 ALERT_COLUMNS = [*alerts.c, services.c.name.label("service")]
@@ -49,6 +50,9 @@ def alert_from_row(row: Row[Any]) -> AlertOut:
     )
 
 
+_ID_SLACK = timedelta(minutes=1)
+
+
 def list_alerts(
     conn: Connection,
     *,
@@ -71,10 +75,15 @@ def list_alerts(
         query = query.where(alerts.c.dedup_key == dedup_key)
     if incident_id:
         query = query.where(alerts.c.incident_id == incident_id)
+    # Ids sort by creation time (an alert's id is made from its created_at), so a time
+    # filter is also an id range the primary key can serve; the minute of slack keeps it
+    # a superset, and created_at decides.
     if since:
-        query = query.where(alerts.c.created_at >= since)
+        query = query.where(
+            alerts.c.created_at >= since, alerts.c.id >= id_floor(since - _ID_SLACK)
+        )
     if until:
-        query = query.where(alerts.c.created_at < until)
+        query = query.where(alerts.c.created_at < until, alerts.c.id < id_floor(until + _ID_SLACK))
     if cursor:
         query = query.where(alerts.c.id < cursor)
     rows = conn.execute(query.order_by(alerts.c.id.desc()).limit(limit + 1)).all()

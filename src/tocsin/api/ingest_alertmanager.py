@@ -125,8 +125,7 @@ def notification_routes(
             except StorageError:
                 await send_json(send, 503, _STORAGE, RETRY)
                 return
-            for outcome in outcomes:
-                counters.inc(integration_type, outcome.value)
+            counters.inc_outcomes(integration_type, outcomes)
         await send_json(send, 200, encode({"status": "success", "alerts": len(events)}))
         latency.observe(time.perf_counter() - started)
 

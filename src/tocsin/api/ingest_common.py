@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
+from collections.abc import Iterable
 from typing import Any
 
 import msgspec
 
+from tocsin.core.dedup import Outcome
 from tocsin.ingest.routing import KeyInfo
 from tocsin.runtime import Runtime
 
@@ -58,9 +61,14 @@ class Counters:
         self._family = runtime.metrics.events_received
         self._children: dict[tuple[str, str], Any] = {}
 
-    def inc(self, integration_type: str, outcome: str) -> None:
+    def inc(self, integration_type: str, outcome: str, amount: int = 1) -> None:
         key = (integration_type, outcome)
         child = self._children.get(key)
         if child is None:
             child = self._children[key] = self._family.labels(integration_type, outcome)
-        child.inc()
+        child.inc(amount)
+
+    def inc_outcomes(self, integration_type: str, outcomes: Iterable[Outcome]) -> None:
+        """Count a notification's outcomes: one increment per distinct outcome."""
+        for outcome, amount in Counter(outcomes).items():
+            self.inc(integration_type, outcome.value, amount)

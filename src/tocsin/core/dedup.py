@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+import msgspec
+
 from tocsin.core.events import Action, AlertEvent, AlertStatus
 from tocsin.core.grouping import OpenIncident, choose_incident, group_key
 from tocsin.core.suppression import Suppression
@@ -28,9 +30,12 @@ class Outcome(StrEnum):
     IGNORED = "ignored"
 
 
-@dataclass(frozen=True, slots=True)
-class OpenAlert:
-    """The part of a stored open alert the dedup decision needs."""
+class OpenAlert(msgspec.Struct, frozen=True, gc=False):
+    """The part of a stored open alert the dedup decision needs.
+
+    This and the other per-alert types here are structs, not dataclasses, for the same
+    reason as ``AlertEvent``: built in C, never tracked by the cyclic GC.
+    """
 
     id: str
     service_id: str
@@ -60,8 +65,7 @@ def decide(alert: OpenAlert | None, event: AlertEvent) -> Outcome:
     return Outcome.RESOLVED
 
 
-@dataclass(slots=True)
-class AlertChange:
+class AlertChange(msgspec.Struct, gc=False):
     """The final state of one alert after the batch (new, or an update of a stored one)."""
 
     id: str
@@ -81,8 +85,7 @@ class AlertChange:
     suppressed_until: datetime | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class NewIncident:
+class NewIncident(msgspec.Struct, frozen=True, gc=False):
     """An incident opened by an alert in this batch."""
 
     id: str
@@ -92,8 +95,7 @@ class NewIncident:
     group_key: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class EventRecord:
+class EventRecord(msgspec.Struct, frozen=True, gc=False):
     """One row of the event log: which event, which alert, what it did."""
 
     event: AlertEvent

@@ -7,6 +7,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+import msgspec
+
 from tocsin.core.grouping import GroupingMode
 
 
@@ -53,9 +55,13 @@ class Route:
     grouping_labels: tuple[str, ...] = ()  # labels grouping: alerts sharing these values
 
 
-@dataclass(frozen=True, slots=True)
-class AlertEvent:
-    """A trigger, acknowledge or resolve for one alert, whatever format it arrived in."""
+class AlertEvent(msgspec.Struct, frozen=True, gc=False):
+    """A trigger, acknowledge or resolve for one alert, whatever format it arrived in.
+
+    A frozen struct rather than a dataclass: grouped notifications make hundreds per
+    request, and a struct is built in C (a fifth of a frozen dataclass's cost) and never
+    tracked by the cyclic GC (it holds only data, so it can be part of no cycle).
+    """
 
     route: Route
     action: Action
@@ -70,9 +76,9 @@ class AlertEvent:
     group: str | None = None
     class_name: str | None = None
     custom_details: Any = None
-    labels: dict[str, str] = field(default_factory=dict)
-    links: list[dict[str, str]] = field(default_factory=list)
-    images: list[dict[str, str]] = field(default_factory=list)
+    labels: dict[str, str] = {}  # msgspec gives each event its own empty dict / list
+    links: list[dict[str, str]] = []
+    images: list[dict[str, str]] = []
     client: str | None = None
     client_url: str | None = None
 
