@@ -113,6 +113,11 @@ class IngestStore:
         """Abandon the transaction."""
         self._conn.rollback()
 
+    def checkpoint(self) -> None:
+        """Copy what is left of the SQLite WAL into the database (between transactions)."""
+        if not self._pg:
+            self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+
     # -- values -----------------------------------------------------------------------
 
     @property

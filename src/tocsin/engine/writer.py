@@ -28,6 +28,8 @@ from tocsin.core.suppression import Suppression
 from tocsin.ids import new_id
 
 log = logging.getLogger(__name__)
+# What the WAL file is cut back to once a checkpoint lets it start over (bytes).
+WAL_KEEP = 64 * 1024 * 1024
 
 
 class StorageError(RuntimeError):
@@ -64,6 +66,7 @@ class GroupCommitWriter:
         payload_limit: int = 65536,
         on_batch: Callable[[int], None] | None = None,
         suppress: Callable[[AlertEvent], Suppression | None] | None = None,
+        checkpoint_every: float | None = 1.0,
     ):
         self._engine = engine
         self._suppress = suppress or (lambda _event: None)
@@ -76,6 +79,8 @@ class GroupCommitWriter:
         self._store: IngestStore | None = None
         self._raw: Any = None
         self._checkpointer: asyncio.Task[None] | None = None
+        self._catch_up = False  # the writer should finish a checkpoint between batches
+        self._checkpoint_every = checkpoint_every  # seconds; None: only when asked
         self._committer = ThreadPoolExecutor(1, thread_name_prefix="tocsin-commit")
         self.batches_committed = 0
         self.events_committed = 0
@@ -90,10 +95,14 @@ class GroupCommitWriter:
             if dialect == "sqlite":
                 # Checkpoints copy the WAL into the database file and fsync it: done inside
                 # a commit they would stall ingest, so a background task does them instead.
+                # Once a checkpoint has copied every frame, the next write starts the WAL
+                # over; the size limit then gives back what a burst made it grow to.
                 self._raw.driver_connection.execute("PRAGMA wal_autocheckpoint=0")
-                self._checkpointer = asyncio.get_running_loop().create_task(
-                    self._checkpoint_forever(), name="tocsin-checkpoint"
-                )
+                self._raw.driver_connection.execute(f"PRAGMA journal_size_limit={WAL_KEEP}")
+                if self._checkpoint_every is not None:
+                    self._checkpointer = asyncio.get_running_loop().create_task(
+                        self._checkpoint_forever(self._checkpoint_every), name="tocsin-checkpoint"
+                    )
             self._task = asyncio.get_running_loop().create_task(self._run(), name="tocsin-writer")
 
     async def stop(self) -> None:
@@ -135,7 +144,16 @@ class GroupCommitWriter:
         self._wakeup.set()
         return await sub.future
 
-    async def _checkpoint_forever(self, interval: float = 1.0) -> None:
+    async def _checkpoint_forever(self, interval: float) -> None:
+        """Copy the WAL into the database every ``interval`` seconds, in two steps.
+
+        A checkpoint beside a busy writer never catches up with it (frames are appended
+        while it copies), and the WAL only starts over after one that copied everything:
+        under sustained ingest it grew without bound (600 MB in 25 s), and every read got
+        slower with it. So the bulk is copied here, on another connection, while the
+        writer goes on; then the writer itself, between two batches, copies the few
+        frames appended meanwhile (``_catch_up``), which completes the checkpoint.
+        """
         raw = await asyncio.to_thread(self._engine.raw_connection)
         sqlite_conn: Any = raw.driver_connection
         try:
@@ -145,6 +163,8 @@ class GroupCommitWriter:
                     await asyncio.to_thread(sqlite_conn.execute, "PRAGMA wal_checkpoint(PASSIVE)")
                 except Exception:
                     log.exception("WAL checkpoint failed; will retry")
+                    continue
+                self.request_checkpoint()
         finally:
             raw.close()
 
@@ -156,8 +176,26 @@ class GroupCommitWriter:
             # pass of the loop turns a burst of requests into one transaction.
             await asyncio.sleep(0)
             self._wakeup.clear()
-            while self._pending:
-                await self._flush()
+            while self._pending or self._catch_up:
+                if self._catch_up:
+                    self._catch_up = False
+                    await self._finish_checkpoint()
+                if self._pending:
+                    await self._flush()
+
+    def request_checkpoint(self) -> None:
+        """Have the writer finish a checkpoint (SQLite) before its next batch."""
+        self._catch_up = True
+        if self._wakeup is not None:
+            self._wakeup.set()
+
+    async def _finish_checkpoint(self) -> None:
+        assert self._store is not None
+        try:
+            loop = asyncio.get_running_loop()
+            await loop.run_in_executor(self._committer, self._store.checkpoint)
+        except Exception:
+            log.exception("WAL checkpoint failed; will retry")
 
     async def _flush(self) -> None:
         count = size = 0
