@@ -192,9 +192,17 @@ class IngestStore:
             "suppressed_by, suppressed_until FROM alerts WHERE "
         )
         if self._pg:
+            # One index lookup per (service, key) pair. "service_id = ANY(..) AND dedup_key
+            # = ANY(..)" made PostgreSQL 15 walk every index entry of the service and test
+            # it against the whole key array: 63 ms for 500 keys among 80,000 alerts.
+            pairs = sorted(wanted)
             cur.execute(
-                head + "service_id = ANY(%s) AND dedup_key = ANY(%s) AND status <> 'resolved'",
-                (services, keys),
+                "SELECT a.id, a.service_id, a.integration_id, a.dedup_key, a.status, "
+                "a.incident_id, a.suppressed_by, a.suppressed_until FROM alerts a "
+                "JOIN unnest(%s::text[], %s::text[]) AS k(service_id, dedup_key) "
+                "ON a.service_id = k.service_id AND a.dedup_key = k.dedup_key "
+                "WHERE a.status <> 'resolved'",
+                ([s for s, _ in pairs], [k for _, k in pairs]),
             )
         else:
             cur.execute(
