@@ -301,8 +301,13 @@ class IngestReport:
             return [r for r in rows if r.target == target]
 
         def worst_p99(target: Target) -> tuple[float, str]:
-            worst = max(of(target), key=lambda r: r.p99_ms)
+            # The latency goal is per event: a 100-alert notification waits for 100 alerts.
+            single = [r for r in of(target) if r.scenario.events_per_request == 1]
+            worst = max(single or of(target), key=lambda r: r.p99_ms)
             return worst.p99_ms, f"{worst.p99_ms:.1f} ms ({worst.scenario.name})"
+
+        def grouped(target: Target) -> Row | None:
+            return max(of(target), key=lambda r: r.scenario.events_per_request, default=None)
 
         def vs_base(target: Target) -> float | None:
             pairs = self._vs_baseline(target, self.reference)
@@ -330,7 +335,8 @@ class IngestReport:
             )
         p99, text = worst_p99(sqlite)
         lines.append(
-            f"- p99 under 50 ms at {CONNECTIONS} connections, every scenario: SQLite's worst "
+            f"- p99 under 50 ms at {CONNECTIONS} connections, every scenario of one event per "
+            "request: SQLite's worst "
             f"{text}, {_verdict(p99 < 50)}."
             + beside("PostgreSQL worst", (f"{t.name} {worst_p99(t)[1]}" for t in pg))
         )
@@ -341,6 +347,19 @@ class IngestReport:
                 f"repeated/unique events/s in the same run: SQLite {ratio:.2f}x, "
                 f"{_verdict(ratio >= 1.0)}."
                 + beside("PostgreSQL", (f"{t.name} {r:.2f}x" for t in pg if (r := repeat_ratio(t))))
+            )
+        big = grouped(sqlite)
+        if big is not None and big.scenario.events_per_request >= 100:
+            lines.append(
+                f"- Alertmanager notifications of {big.scenario.events_per_request} alerts on "
+                f"SQLite, at least 15,000 alerts/s durably stored: {big.events_per_s:,.0f}/s, "
+                f"{_verdict(big.events_per_s >= 15_000)} (p99 {big.p99_ms:.0f} ms for a whole "
+                f"notification, {CONNECTIONS * big.scenario.events_per_request:,} alerts in "
+                "flight)."
+                + beside(
+                    "PostgreSQL",
+                    (f"{t.name} {g.events_per_s:,.0f}/s" for t in pg if (g := grouped(t))),
+                )
             )
         rss = peak(sqlite)
         lines.append(
@@ -377,13 +396,15 @@ class IngestReport:
             "Method: each run starts every target on a fresh database, warms it "
             f"up for {self.warmup_seconds} s, then runs "
             f"`wrk -t1 -c{CONNECTIONS} -d{self.duration}s` per scenario "
-            f"(`bench/wrk/pagerduty.lua`); {pinned}. {self.runs} run(s); targets "
+            "(`bench/wrk/pagerduty.lua`, `bench/wrk/alertmanager.lua`); "
+            f"{pinned}. {self.runs} run(s); targets "
             "are interleaved within a run and their order rotated between runs. The baseline "
             "is `bench/baseline_app.py`: a bare Starlette endpoint on uvicorn (uvloop, "
             "httptools, one process) that parses the same JSON and answers 202, storing "
             "nothing. Tocsin answers 202 only after the event is committed (SQLite "
             f"`synchronous=FULL`). {self.noise_policy}\n\n"
-            'Columns: events/s counts 2xx answers only (median over runs). "x baseline" is '
+            "Columns: events/s counts the events of 2xx answers only (alerts/s for the "
+            'Alertmanager scenarios; median over runs). "x baseline" is '
             f"events/s over the baseline's on {self.reference.name} keys in the same run, the "
             "median of those per-run ratios. p50/p99 and CPU are medians over runs; CPU "
             "µs/req is user+system time of the server's processes during the wrk run per "
