@@ -35,6 +35,16 @@ class Settings(BaseSettings):
     payload_store_limit: int = Field(
         default=65536, ge=1024, description="bytes of raw payload kept per event"
     )
+    # Email (SMTP). Unset host or sender: the email channel is not configured.
+    smtp_host: str | None = Field(default=None, description="SMTP server that sends email")
+    smtp_port: int = Field(default=587, ge=1, le=65535, description="SMTP server port")
+    smtp_from: str | None = Field(default=None, description="sender address of Tocsin's email")
+    smtp_username: str | None = Field(default=None, description="SMTP login, if it needs one")
+    # Plain str, not SecretStr: `serve --workers` hands settings to workers as text.
+    smtp_password: str | None = Field(default=None, description="password for smtp_username")
+    smtp_starttls: bool = Field(
+        default=True, description="upgrade to TLS before sending (off only for a local relay)"
+    )
 
     def resolved_database_url(self) -> str:
         """The database URL in force: the explicit one, or SQLite in the data directory."""

@@ -21,7 +21,16 @@ from starlette.routing import Mount
 from tocsin import __version__
 from tocsin.alerts import holds
 from tocsin.alerts.ingest_store import IngestStore
-from tocsin.api import ical, v1, v1_heartbeats, v1_schedules, v1_silences, v1_windows
+from tocsin.api import (
+    ical,
+    v1,
+    v1_heartbeats,
+    v1_schedule_edits,
+    v1_schedules,
+    v1_silences,
+    v1_users,
+    v1_windows,
+)
 from tocsin.api.asgi import IngestDispatcher
 from tocsin.api.errors import install_error_handlers, json_response
 from tocsin.api.ingest_openapi import INGEST_PATHS
@@ -131,6 +140,8 @@ def create_app(
     api.include_router(v1_silences.router)
     api.include_router(v1_windows.router)
     api.include_router(v1_schedules.router)
+    api.include_router(v1_schedule_edits.router)
+    api.include_router(v1_users.router)
     api.include_router(ical.router)
     _add_operational_routes(api, runtime)
     _document_ingest_routes(api)

@@ -1,4 +1,7 @@
-"""``/api/v1`` schedules and users: who is on call, shifts and gaps, fairness, overrides."""
+"""``/api/v1`` schedules and users: who is on call, shifts and gaps, fairness, overrides.
+
+Creating and editing schedules, layers and swap requests is in ``v1_schedule_edits``.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ from tocsin.schedules.store import OverrideOut, ScheduleError
 from tocsin.schedules.store_users import UserOut
 from tocsin.schedules.store_views import (
     FairnessOut,
+    ListedOverride,
     OnCallOut,
     ScheduleDetail,
     ScheduleSummary,
@@ -31,17 +35,28 @@ T = TypeVar("T")
 At = Annotated[AwareDatetime | None, Query(description="ISO 8601 with an offset; default now")]
 
 
+UserName = Annotated[str, Field(min_length=1, max_length=200)]
+
+
 class OverrideIn(BaseModel):
     """``user`` covers [start, end) on the schedule, replacing whoever is on call."""
 
-    user: str = Field(min_length=1)
+    user: UserName
     start: AwareDatetime
     end: AwareDatetime
-    created_by: str = ""
+    created_by: str = Field(default="", max_length=200)
+    replaces: UserName | None = Field(
+        default=None, description="only take the time this user would be on call"
+    )
 
 
-async def _read(runtime: Runtime, work: Callable[[Connection], T], *, write: bool = False) -> T:
-    """Run ``work`` on a connection in a thread; schedule errors become API errors."""
+async def call_store(
+    runtime: Runtime, work: Callable[[Connection], T], *, write: bool = False
+) -> T:
+    """Run ``work`` on a connection in a thread; schedule errors become API errors.
+
+    With ``write`` it runs in one transaction, committed only if ``work`` succeeds.
+    """
 
     def run() -> T:
         context = runtime.engine.begin() if write else runtime.engine.connect()
@@ -62,26 +77,26 @@ def _at(runtime: Runtime, at: datetime | None) -> datetime:
 async def oncall_everywhere(runtime: RuntimeDep, at: At = None) -> list[OnCallOut]:
     """Who is on call at ``at`` on every schedule."""
     when = _at(runtime, at)
-    return await _read(runtime, lambda conn: store_views.on_call(conn, when))
+    return await call_store(runtime, lambda conn: store_views.on_call(conn, when))
 
 
 @router.get("/schedules", response_model=list[ScheduleSummary])
 async def list_schedules(runtime: RuntimeDep) -> list[ScheduleSummary]:
     """Every schedule, sorted by name."""
-    return await _read(runtime, store_views.list_schedule_summaries)
+    return await call_store(runtime, store_views.list_schedule_summaries)
 
 
 @router.get("/schedules/{name}", response_model=ScheduleDetail)
 async def get_schedule(name: str, runtime: RuntimeDep) -> ScheduleDetail:
     """A schedule's definition and the overrides made through the API."""
-    return await _read(runtime, lambda conn: store_views.schedule_detail(conn, name))
+    return await call_store(runtime, lambda conn: store_views.schedule_detail(conn, name))
 
 
 @router.get("/schedules/{name}/oncall", response_model=OnCallOut)
 async def oncall_on_schedule(name: str, runtime: RuntimeDep, at: At = None) -> OnCallOut:
     """Who is on call at ``at`` on one schedule (empty ``users``: nobody)."""
     when = _at(runtime, at)
-    found = await _read(runtime, lambda conn: store_views.on_call(conn, when, schedule=name))
+    found = await call_store(runtime, lambda conn: store_views.on_call(conn, when, schedule=name))
     return found[0]
 
 
@@ -92,7 +107,9 @@ To = Annotated[AwareDatetime, Query(alias="to", description="at most 400 days af
 @router.get("/schedules/{name}/shifts", response_model=ShiftsOut)
 async def schedule_shifts(name: str, runtime: RuntimeDep, start: From, end: To) -> ShiftsOut:
     """Shifts, gaps and shadows over [from, to), in UTC."""
-    return await _read(runtime, lambda conn: store_views.schedule_shifts(conn, name, start, end))
+    return await call_store(
+        runtime, lambda conn: store_views.schedule_shifts(conn, name, start, end)
+    )
 
 
 @router.get("/schedules/{name}/fairness", response_model=list[FairnessOut])
@@ -100,26 +117,26 @@ async def schedule_fairness(
     name: str, runtime: RuntimeDep, start: From, end: To
 ) -> list[FairnessOut]:
     """Hours on call per user over [from, to): business hours, off hours, nights, weekends."""
-    return await _read(runtime, lambda conn: store_views.fairness(conn, name, start, end))
+    return await call_store(runtime, lambda conn: store_views.fairness(conn, name, start, end))
 
 
 @router.get("/users", response_model=list[UserOut], tags=["users"])
 async def list_users(runtime: RuntimeDep) -> list[UserOut]:
     """Every user with contact methods, teams and calendar feed path."""
-    return await _read(runtime, store_users.list_users)
+    return await call_store(runtime, store_users.list_users)
 
 
 @router.get("/users/{name}", response_model=UserOut, tags=["users"])
 async def get_user(name: str, runtime: RuntimeDep) -> UserOut:
     """One user."""
-    return await _read(runtime, lambda conn: store_users.get_user(conn, name))
+    return await call_store(runtime, lambda conn: store_users.get_user(conn, name))
 
 
 @router.post("/schedules/{name}/overrides", response_model=OverrideOut, status_code=201)
 async def create_override(name: str, body: OverrideIn, runtime: RuntimeDep) -> OverrideOut:
     """Put ``user`` on call for [start, end); a later override wins where they overlap."""
     now = runtime.clock.now()
-    return await _read(
+    return await call_store(
         runtime,
         lambda conn: store.add_override(
             conn,
@@ -129,15 +146,31 @@ async def create_override(name: str, body: OverrideIn, runtime: RuntimeDep) -> O
             end=body.end,
             created_by=body.created_by,
             now=now,
+            replaces=body.replaces,
         ),
         write=True,
     )
 
 
+OptionalFrom = Annotated[
+    AwareDatetime | None, Query(alias="from", description="overrides ending after this")
+]
+OptionalTo = Annotated[AwareDatetime | None, Query(alias="to", description="starting before this")]
+
+
+@router.get("/schedules/{name}/overrides", response_model=list[ListedOverride])
+async def list_overrides(
+    name: str, runtime: RuntimeDep, start: OptionalFrom = None, end: OptionalTo = None
+) -> list[ListedOverride]:
+    """The definition's and the API's overrides overlapping [from, to), in the order they
+    apply (a later one wins where two overlap); ``source`` says where each lives."""
+    return await call_store(runtime, lambda conn: store_views.overrides(conn, name, start, end))
+
+
 @router.delete("/schedules/{name}/overrides/{override_id}", status_code=204)
 async def delete_override(name: str, override_id: str, runtime: RuntimeDep) -> Response:
     """Remove an override made through the API (the world file's stay)."""
-    await _read(
+    await call_store(
         runtime,
         lambda conn: store.delete_override(conn, schedule=name, override_id=override_id),
         write=True,

@@ -13,8 +13,10 @@ from sqlalchemy import Connection
 from tocsin.cli.context import CliState, console, fail, state
 from tocsin.cli.heartbeats import heartbeats_app
 from tocsin.cli.read import alerts_app, incidents_app, integrations_app
+from tocsin.cli.schedule_edits import override_app, swap_app
 from tocsin.cli.schedules import oncall_command, schedule_app
 from tocsin.cli.silences import silence_app
+from tocsin.cli.users import user_app
 from tocsin.cli.world import apply_command, export_command
 from tocsin.clock import SystemClock
 from tocsin.settings import Settings
@@ -35,6 +37,9 @@ app.add_typer(integrations_app, name="integrations")
 app.add_typer(heartbeats_app, name="heartbeats")
 app.add_typer(silence_app, name="silence")
 app.add_typer(schedule_app, name="schedule")
+schedule_app.add_typer(swap_app, name="swap")
+schedule_app.add_typer(override_app, name="override")
+app.add_typer(user_app, name="user")
 app.command("oncall")(oncall_command)
 app.command("apply")(apply_command)
 app.command("export")(export_command)

@@ -17,13 +17,15 @@ from tocsin.schedules.store_definition import parse_instant
 from tocsin.schedules.wallclock import as_zone
 
 schedule_app = typer.Typer(
-    help="On-call schedules: list, preview, fairness, check.", no_args_is_help=True
+    help="On-call schedules: list, preview, fairness, check, swaps, overrides.",
+    no_args_is_help=True,
 )
 JsonFlag = Annotated[bool, typer.Option("--json", help="print JSON instead of a table")]
 T = TypeVar("T")
 
 
-def _instant(text: str | None, option: str) -> datetime:
+def instant_option(text: str | None, option: str) -> datetime:
+    """``--option``'s ISO 8601 instant (now when not given); exits saying why if unreadable."""
     if text is None:
         return SystemClock().now()
     try:
@@ -33,9 +35,12 @@ def _instant(text: str | None, option: str) -> datetime:
         raise  # unreachable: fail() exits
 
 
-def _query(ctx: typer.Context, work: Callable[[Connection], T]) -> T:
+def run_store(ctx: typer.Context, work: Callable[[Connection], T], *, write: bool = False) -> T:
+    """Run ``work`` on the database (in one transaction with ``write``); a ScheduleError
+    exits with its message."""
     try:
-        with state(ctx).engine.connect() as conn:
+        engine = state(ctx).engine
+        with engine.begin() if write else engine.connect() as conn:
             return work(conn)
     except ScheduleError as exc:
         fail(exc.message)
@@ -53,8 +58,8 @@ def oncall_command(
     as_json: JsonFlag = False,
 ) -> None:
     """Who is on call now (or --at a time), on every schedule."""
-    when = _instant(at, "--at")
-    answers = _query(ctx, lambda conn: store_views.on_call(conn, when, schedule=schedule))
+    when = instant_option(at, "--at")
+    answers = run_store(ctx, lambda conn: store_views.on_call(conn, when, schedule=schedule))
     if as_json:
         print_json(answers)
         return
@@ -73,7 +78,7 @@ def oncall_command(
 @schedule_app.command("list")
 def list_command(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     """Every schedule, its zone, team, layers and people."""
-    found = _query(ctx, store_views.list_schedule_summaries)
+    found = run_store(ctx, store_views.list_schedule_summaries)
     if as_json:
         print_json(found)
         return
@@ -88,7 +93,7 @@ ToOpt = Annotated[str, typer.Option("--to", help="ISO 8601 with an offset")]
 
 def _period(start: str, end: str) -> tuple[datetime, datetime]:
     """The --from/--to options as instants (exits with a message when unreadable)."""
-    return _instant(start, "--from"), _instant(end, "--to")
+    return instant_option(start, "--from"), instant_option(end, "--to")
 
 
 @schedule_app.command("preview")
@@ -101,11 +106,11 @@ def preview_command(
 ) -> None:
     """Shifts and gaps between --from and --to, in the schedule's own time zone."""
     lo, hi = _period(start, end)
-    shifts = _query(ctx, lambda conn: store_views.schedule_shifts(conn, name, lo, hi))
+    shifts = run_store(ctx, lambda conn: store_views.schedule_shifts(conn, name, lo, hi))
     if as_json:
         print_json(shifts)
         return
-    zone = _query(ctx, lambda conn: store_views.schedule_detail(conn, name)).time_zone
+    zone = run_store(ctx, lambda conn: store_views.schedule_detail(conn, name)).time_zone
     rows = [
         (_local(s.start, zone), _local(s.end, zone), s.user, s.layer or s.source)
         for s in shifts.shifts
@@ -133,7 +138,7 @@ def fairness_command(
 ) -> None:
     """Hours on call per person between --from and --to, by kind of hour."""
     lo, hi = _period(start, end)
-    found = _query(ctx, lambda conn: store_views.fairness(conn, name, lo, hi))
+    found = run_store(ctx, lambda conn: store_views.fairness(conn, name, lo, hi))
     if as_json:
         print_json(found)
         return
@@ -151,9 +156,9 @@ def check_command(
     days: Annotated[int, typer.Option(help="how far ahead to look")] = 14,
     as_json: JsonFlag = False,
 ) -> None:
-    """Coverage gaps in the next --days days and users without contact methods (exit 1)."""
+    """Coverage gaps in the next --days days and users without a verified contact method."""
     now = SystemClock().now()
-    check = _query(ctx, lambda conn: store_views.coverage_check(conn, now, days))
+    check = run_store(ctx, lambda conn: store_views.coverage_check(conn, now, days))
     if as_json:
         print_json(check)
     else:
@@ -170,9 +175,9 @@ def check_command(
                     for g in gaps
                 ],
             )
-        for user in check.users_without_contact_methods:
-            console.print(f"user {user} has no contact method", highlight=False)
-        if not check.gaps and not check.users_without_contact_methods:
+        for user in check.users_without_verified_contact_methods:
+            console.print(f"user {user} has no verified contact method", highlight=False)
+        if not check.gaps and not check.users_without_verified_contact_methods:
             console.print(f"every schedule is covered for the next {days} days")
-    if check.gaps or check.users_without_contact_methods:
+    if check.gaps or check.users_without_verified_contact_methods:
         raise typer.Exit(1)

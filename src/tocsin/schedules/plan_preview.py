@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection
 
 from tocsin.schedules import final_schedule
-from tocsin.schedules.model import Override
 from tocsin.schedules.oncall_diff import oncall_changes
 from tocsin.schedules.store import load_schedules
 from tocsin.schedules.store_definition import to_schedule
@@ -31,7 +30,7 @@ def oncall_preview(
     lines = []
     for name in sorted(set(stored) | set(wanted)):
         old, new = stored.get(name), wanted.get(name)
-        api = tuple(Override(o.user, o.start, o.end) for o in old.api_overrides) if old else ()
+        api = old.extra_overrides if old else ()
         before = final_schedule(old.schedule, now, end) if old else None
         after = final_schedule(to_schedule(name, new, api), now, end) if new else None
         zone = ZoneInfo(new.time_zone if new else old.spec.time_zone if old else "UTC")

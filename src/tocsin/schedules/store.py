@@ -1,18 +1,20 @@
 """Schedules in the database: read them as core ``Schedule``s, and manage API overrides.
 
-The world file writes ``schedules`` (a JSON definition each) and ``users``; the API adds
-rows to ``schedule_overrides``. Everything here turns rows into the pure core's types or
-back; the arithmetic stays in the core.
+The world file (or the API, see ``store_edits``) writes ``schedules`` (a JSON definition
+each) and ``users``; the API adds rows to ``schedule_overrides``, directly or by accepting
+a swap (``swaps``). Everything here turns rows into the pure core's types or back; the
+arithmetic stays in the core.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import difflib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import Connection, Row, delete, insert, select
 
 from tocsin.ids import new_id
@@ -38,6 +40,13 @@ class OverrideOut(BaseModel):
     start: datetime
     end: datetime
     created_by: str
+    replaces: str | None = Field(
+        default=None, description="set: only the time this user would be on call is taken"
+    )
+
+    def as_override(self) -> Override:
+        """The core override."""
+        return Override(self.user, self.start, self.end, self.replaces)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,23 +60,35 @@ class StoredSchedule:
     api_overrides: tuple[OverrideOut, ...]
 
     @property
+    def extra_overrides(self) -> tuple[Override, ...]:
+        """The API's overrides as core overrides, oldest first (they apply in this order)."""
+        return tuple(o.as_override() for o in self.api_overrides)
+
+    @property
     def schedule(self) -> Schedule:
         """The core schedule: the file's overrides first, then the API's, oldest first."""
-        extra = tuple(Override(o.user, o.start, o.end) for o in self.api_overrides)
-        return to_schedule(self.name, self.spec, extra)
+        return to_schedule(self.name, self.spec, self.extra_overrides)
 
 
-def load_schedules(conn: Connection, *, name: str | None = None) -> list[StoredSchedule]:
-    """Every schedule (or the one called ``name``), sorted by name."""
+def load_schedules(
+    conn: Connection, *, name: str | None = None, lock: bool = False
+) -> list[StoredSchedule]:
+    """Every schedule (or the one called ``name``), sorted by name.
+
+    ``lock`` holds the rows until the transaction ends (PostgreSQL; SQLite's write
+    transactions are serialised already), so two edits of one schedule cannot both win.
+    """
     query = select(schedules).order_by(schedules.c.name)
     if name is not None:
         query = query.where(schedules.c.name == name)
+    if lock:
+        query = query.with_for_update()
     return _stored(conn, list(conn.execute(query)))
 
 
-def load_schedule(conn: Connection, name: str) -> StoredSchedule:
+def load_schedule(conn: Connection, name: str, *, lock: bool = False) -> StoredSchedule:
     """The schedule called ``name``; ScheduleError 404 when there is none."""
-    found = load_schedules(conn, name=name)
+    found = load_schedules(conn, name=name, lock=lock)
     if not found:
         raise ScheduleError(404, "not_found", f"no schedule named {name!r}")
     return found[0]
@@ -99,6 +120,7 @@ def _stored(conn: Connection, rows: Sequence[Row[Any]]) -> list[StoredSchedule]:
                     start=o.starts_at,
                     end=o.ends_at,
                     created_by=o.created_by,
+                    replaces=o.replaces,
                 )
             )
     return [
@@ -122,15 +144,20 @@ def add_override(
     end: datetime,
     created_by: str,
     now: datetime,
+    replaces: str | None = None,
 ) -> OverrideOut:
-    """``user`` covers [start, end) on ``schedule``; later overrides win where they overlap."""
+    """``user`` covers [start, end) on ``schedule``; later overrides win where they overlap.
+
+    With ``replaces`` the override only takes the time that user would be on call.
+    """
     stored = load_schedule(conn, schedule)
     if start.tzinfo is None or end.tzinfo is None:
         raise ScheduleError(400, "invalid_override", "start and end need a UTC offset")
     if end <= start:
         raise ScheduleError(400, "invalid_override", "end must be after start")
-    if conn.execute(select(users.c.id).where(users.c.name == user)).first() is None:
-        raise ScheduleError(400, "unknown_user", f"no user named {user!r}")
+    require_users(conn, [user] if replaces is None else [user, replaces])
+    if replaces == user:
+        raise ScheduleError(400, "invalid_override", "an override cannot replace its own user")
     row_id = new_id(now)
     conn.execute(
         insert(schedule_overrides).values(
@@ -141,11 +168,30 @@ def add_override(
             ends_at=end,
             created_by=created_by,
             created_at=now,
+            replaces=replaces,
         )
     )
     return OverrideOut(
-        id=row_id, schedule=schedule, user=user, start=start, end=end, created_by=created_by
+        id=row_id,
+        schedule=schedule,
+        user=user,
+        start=start,
+        end=end,
+        created_by=created_by,
+        replaces=replaces,
     )
+
+
+def require_users(conn: Connection, names: Iterable[str]) -> None:
+    """ScheduleError 400 ``unknown_user`` naming the first of ``names`` that is no user."""
+    wanted = sorted(set(names))
+    found = set(conn.scalars(select(users.c.name).where(users.c.name.in_(wanted))))
+    missing = [name for name in wanted if name not in found]
+    if missing:
+        known = list(conn.scalars(select(users.c.name)))
+        close = difflib.get_close_matches(missing[0], known, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise ScheduleError(400, "unknown_user", f"no user named {missing[0]!r}{hint}")
 
 
 def delete_override(conn: Connection, *, schedule: str, override_id: str) -> None:

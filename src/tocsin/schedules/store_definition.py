@@ -225,7 +225,8 @@ def _day(day: Day) -> Weekday:
     return Weekday(DAYS.index(day))
 
 
-def _rotation(spec: RotationSpec) -> Rotation:
+def to_rotation(spec: RotationSpec) -> Rotation:
+    """The core rotation ``spec`` describes."""
     restrictions = None
     if spec.restrictions is not None:
         windows = [w for window in spec.restrictions.windows for w in _windows(window)]
@@ -240,10 +241,11 @@ def _rotation(spec: RotationSpec) -> Rotation:
     )
 
 
-def _layer(spec: LayerSpec) -> Layer:
-    first = _rotation(spec.rotation)
+def to_layer(spec: LayerSpec) -> Layer:
+    """The core layer: the first rotation in force from its start, then each revision."""
+    first = to_rotation(spec.rotation)
     later = [
-        Revision(parse_instant(r.effective_from), _rotation(r.rotation)) for r in spec.revisions
+        Revision(parse_instant(r.effective_from), to_rotation(r.rotation)) for r in spec.revisions
     ]
     return Layer(spec.name, (Revision(first.start, first), *later))
 
@@ -267,7 +269,7 @@ def to_schedule(
     return Schedule(
         name=name,
         time_zone=spec.time_zone,
-        layers=tuple(_layer(layer) for layer in spec.layers),
+        layers=tuple(to_layer(layer) for layer in spec.layers),
         overrides=overrides + extra_overrides,
         shadows=tuple(_shadow(s) for s in spec.shadows),
     )

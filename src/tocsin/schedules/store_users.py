@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import Connection, Row, select
 
+from tocsin.contacts.service import verified_methods
 from tocsin.schedules.store import ScheduleError
 from tocsin.store.schema import team_members, teams, users
 
 
 class ContactMethodOut(BaseModel):
-    """One way to reach a user."""
+    """One way to reach a user, and whether a code sent through it came back."""
 
     type: str
     address: str
+    verified: bool = False
+    verified_at: datetime | None = None
 
 
 class UserOut(BaseModel):
@@ -30,13 +34,19 @@ class UserOut(BaseModel):
     ical_path: str
 
 
-def _user(row: Row[Any], memberships: dict[str, str]) -> UserOut:
+def _user(
+    row: Row[Any], memberships: dict[str, str], verified: dict[tuple[str, str], datetime]
+) -> UserOut:
+    methods = []
+    for m in row.contact_methods:
+        at = verified.get((m["type"], m["address"]))
+        methods.append(ContactMethodOut(**m, verified=at is not None, verified_at=at))
     return UserOut(
         name=row.name,
         full_name=row.full_name,
         email=row.email,
         time_zone=row.time_zone,
-        contact_methods=[ContactMethodOut(**m) for m in row.contact_methods],
+        contact_methods=methods,
         teams=memberships,
         ical_path=f"/ical/users/{row.feed_token}.ics",
     )
@@ -56,7 +66,8 @@ def list_users(conn: Connection, *, name: str | None = None) -> list[UserOut]:
     )
     for m in member_rows:
         roles.setdefault(m.user_id, {})[m.name] = m.role
-    return [_user(row, roles.get(row.id, {})) for row in rows]
+    verified = verified_methods(conn)
+    return [_user(row, roles.get(row.id, {}), verified.get(row.id, {})) for row in rows]
 
 
 def get_user(conn: Connection, name: str) -> UserOut:
@@ -75,7 +86,16 @@ def user_by_feed_token(conn: Connection, token: str) -> tuple[str, str] | None:
     return (row.name, row.time_zone) if row is not None else None
 
 
-def users_without_contact_methods(conn: Connection) -> list[str]:
-    """Users nobody could page: no contact method at all, sorted by name."""
-    rows = conn.execute(select(users.c.name, users.c.contact_methods).order_by(users.c.name))
-    return [row.name for row in rows if not row.contact_methods]
+def users_without_verified_contact_methods(conn: Connection) -> list[str]:
+    """Users nobody is known to reach: no contact method verified (or none), by name."""
+    verified = verified_methods(conn)
+    rows = conn.execute(
+        select(users.c.id, users.c.name, users.c.contact_methods).order_by(users.c.name)
+    )
+    return [
+        row.name
+        for row in rows
+        if not any(
+            (m["type"], m["address"]) in verified.get(row.id, {}) for m in row.contact_methods
+        )
+    ]

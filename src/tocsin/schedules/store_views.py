@@ -7,7 +7,7 @@ call; none holds a scheduling rule of its own.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 from sqlalchemy import Connection
@@ -22,7 +22,8 @@ from tocsin.schedules.store import (
     load_schedule,
     load_schedules,
 )
-from tocsin.schedules.store_users import users_without_contact_methods
+from tocsin.schedules.store_definition import parse_instant
+from tocsin.schedules.store_users import users_without_verified_contact_methods
 
 MAX_RANGE = timedelta(days=400)
 
@@ -93,12 +94,12 @@ class ScheduleDetail(ScheduleSummary):
 
 
 class CoverageCheck(BaseModel):
-    """Problems in the next days: gaps per schedule, and users nobody can reach."""
+    """Problems in the next days: gaps per schedule, and users not known to be reachable."""
 
     start: datetime
     end: datetime
     gaps: dict[str, list[GapOut]] = Field(default_factory=dict)
-    users_without_contact_methods: list[str] = Field(default_factory=list)
+    users_without_verified_contact_methods: list[str] = Field(default_factory=list)
 
 
 def _summary(stored: StoredSchedule) -> dict[str, Any]:
@@ -127,6 +128,50 @@ def schedule_detail(conn: Connection, name: str) -> ScheduleDetail:
         api_overrides=list(stored.api_overrides),
         ical_path=f"/ical/schedules/{stored.feed_token}.ics",
     )
+
+
+class ListedOverride(BaseModel):
+    """An override on a schedule: written in its definition, or made through the API."""
+
+    source: Literal["definition", "api"]
+    id: str | None = Field(description="API overrides only (for DELETE)")
+    user: str
+    start: datetime
+    end: datetime
+    replaces: str | None
+    created_by: str | None
+
+
+def overrides(
+    conn: Connection, name: str, start: datetime | None = None, end: datetime | None = None
+) -> list[ListedOverride]:
+    """The overrides of ``name`` overlapping [start, end), in the order they apply.
+
+    The definition's come first, then the API's, oldest first: where two overlap, the
+    later one in this list wins.
+    """
+    if start is not None and end is not None and end <= start:
+        raise ScheduleError(400, "invalid_range", "'to' must be after 'from'")
+    stored = load_schedule(conn, name)
+    listed = [
+        ListedOverride(
+            source="definition",
+            id=None,
+            user=o.user,
+            start=parse_instant(o.start),
+            end=parse_instant(o.end),
+            replaces=None,
+            created_by=None,
+        )
+        for o in stored.spec.overrides
+    ]
+    listed += [
+        ListedOverride(source="api", **o.model_dump(exclude={"schedule"}))
+        for o in stored.api_overrides
+    ]
+    return [
+        o for o in listed if (start is None or o.end > start) and (end is None or o.start < end)
+    ]
 
 
 def on_call(conn: Connection, at: datetime, *, schedule: str | None = None) -> list[OnCallOut]:
@@ -234,7 +279,7 @@ def coverage_check(conn: Connection, now: datetime, days: int) -> CoverageCheck:
         gaps = final_schedule(stored.schedule, now, end).gaps
         if gaps:
             check.gaps[stored.name] = [GapOut.model_validate(g, from_attributes=True) for g in gaps]
-    check.users_without_contact_methods = users_without_contact_methods(conn)
+    check.users_without_verified_contact_methods = users_without_verified_contact_methods(conn)
     return check
 
 

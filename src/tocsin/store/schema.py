@@ -168,11 +168,18 @@ alerts = Table(
         sqlite_where=text("status != 'resolved'"),
         postgresql_where=text("status != 'resolved'"),
     ),
+    # Every alert insert writes every index: keep only those reads need. Lists order and
+    # page by id (ids sort by creation time), so created_at needs no index of its own.
     Index(None, "service_id", "dedup_key"),
     Index(None, "incident_id"),
     Index(None, "status", "created_at"),
-    Index(None, "created_at"),
-    Index(None, "suppressed_until"),
+    # Only held alerts have a suppressed_until, and the hold sweep asks only for those.
+    Index(
+        None,
+        "suppressed_until",
+        sqlite_where=text("suppressed_until IS NOT NULL"),
+        postgresql_where=text("suppressed_until IS NOT NULL"),
+    ),
 )
 
 alert_events = Table(
@@ -298,6 +305,25 @@ users = Table(
     Column("updated_at", UTCDateTime, nullable=False),
 )
 
+# One row per verified (or being verified) contact method, keyed by what it reaches:
+# re-applying the world file keeps it; a changed address has no row, so it is unverified.
+contact_verifications = Table(
+    "contact_verifications",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("user_id", ID, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("method_type", String(16), nullable=False),
+    Column("address", Text, nullable=False),
+    # "salt:hmac-sha256" of the pending code; NULL once used (or when none is pending).
+    Column("code_hash", String(128)),
+    Column("attempts", Integer, nullable=False, server_default="0"),  # wrong codes so far
+    Column("expires_at", UTCDateTime),
+    Column("sent_at", UTCDateTime),
+    Column("verified_at", UTCDateTime),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("user_id", "method_type", "address"),
+)
+
 team_members = Table(
     "team_members",
     metadata,
@@ -334,7 +360,32 @@ schedule_overrides = Table(
     Column("ends_at", UTCDateTime, nullable=False),
     Column("created_by", String(200), nullable=False, server_default=""),
     Column("created_at", UTCDateTime, nullable=False),
+    # Set: the override only takes over the time this user would be on call (a swap).
+    Column("replaces", String(200)),
     Index(None, "schedule_id", "ends_at"),
+)
+
+# Swap requests: ``from_user`` asks ``to_user`` to take their on-call time in
+# [starts_at, ends_at). Accepting one writes the override (``replaces`` = from_user) in
+# the same transaction. Rows die with their schedule; the override may be removed alone.
+schedule_swaps = Table(
+    "schedule_swaps",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("schedule_id", ID, ForeignKey("schedules.id", ondelete="CASCADE"), nullable=False),
+    Column("from_user", String(200), nullable=False),
+    Column("to_user", String(200), nullable=False),
+    Column("starts_at", UTCDateTime, nullable=False),
+    Column("ends_at", UTCDateTime, nullable=False),
+    # requested | accepted | declined | cancelled
+    Column("status", String(16), nullable=False, server_default="requested"),
+    Column("requested_by", String(200), nullable=False, server_default=""),
+    Column("comment", Text, nullable=False, server_default=""),
+    Column("decided_by", String(200)),
+    Column("decided_at", UTCDateTime),
+    Column("override_id", ID, ForeignKey("schedule_overrides.id", ondelete="SET NULL")),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index(None, "schedule_id", "status"),
 )
 
 # Opsgenie Alert API requests, for GET /v2/alerts/requests/{id}: written in the same

@@ -152,7 +152,12 @@ def test_users_show_contact_methods_teams_and_their_feed(oncall: Tocsin) -> None
     users = {u["name"]: u for u in get(oncall, "/api/v1/users")}
     assert sorted(users) == ["alice", "bob", "chandra"]
     assert users["alice"]["teams"] == {"payments": "manager"}
-    assert users["alice"]["contact_methods"][1] == {"type": "sms", "address": "+4915100000001"}
+    assert users["alice"]["contact_methods"][1] == {
+        "type": "sms",
+        "address": "+4915100000001",
+        "verified": False,
+        "verified_at": None,
+    }
     assert users["chandra"]["contact_methods"] == []
     assert get(oncall, "/api/v1/users/bob")["ical_path"].startswith("/ical/users/")
     assert error(oncall, "GET", "/api/v1/users/zed") == (404, "not_found")

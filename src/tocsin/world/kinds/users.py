@@ -8,10 +8,13 @@ while a team or schedule still names them.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field
+from sqlalchemy import Connection
 
+from tocsin.contacts.service import forget_unlisted
 from tocsin.ids import new_secret
 from tocsin.schedules.store_definition import TimeZone
 from tocsin.store.schema import users
@@ -70,6 +73,13 @@ class Users(TableKind):
         """Name and fields, contact methods as a JSON list; a new user gets a feed token."""
         values = {"name": change.key[0], **{f.name: change.values[f.name] for f in self.fields}}
         return with_feed_token(change, values)
+
+    def update(self, conn: Connection, change: Change, ids: Ids, now: datetime) -> None:
+        """Rewrite the user; an address edited out loses its verification."""
+        super().update(conn, change, ids, now)
+        methods = change.values["contact_methods"] or []
+        assert change.row_id is not None
+        forget_unlisted(conn, change.row_id, {(m["type"], m["address"]) for m in methods})
 
 
 def with_feed_token(change: Change, values: dict[str, Any]) -> dict[str, Any]:

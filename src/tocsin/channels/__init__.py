@@ -1,0 +1,27 @@
+"""Channels: how Tocsin delivers a message to a user's contact method.
+
+One module per channel (``email`` over SMTP, ``webhook`` over HTTP), all behind the small
+``Channel`` interface of ``base``; ``registry.channel_for`` picks the one for a contact
+method's type from the settings. Contact verification uses them today; the notification
+engine will send pages through the same classes.
+"""
+
+from tocsin.channels.base import (
+    Channel,
+    ChannelError,
+    ChannelNotConfigured,
+    ContactMethod,
+    DeliveryFailed,
+    InvalidAddress,
+)
+from tocsin.channels.registry import channel_for
+
+__all__ = [
+    "Channel",
+    "ChannelError",
+    "ChannelNotConfigured",
+    "ContactMethod",
+    "DeliveryFailed",
+    "InvalidAddress",
+    "channel_for",
+]

@@ -1,0 +1,85 @@
+"""Email over SMTP (the standard library's ``smtplib``): any relay, STARTTLS and login optional."""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+
+from tocsin.channels.base import ContactMethod, DeliveryFailed, InvalidAddress
+
+SMTP_TIMEOUT_SECONDS = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class SmtpConfig:
+    """Where and how to hand mail over (from the ``TOCSIN_SMTP_*`` settings)."""
+
+    host: str
+    port: int
+    sender: str
+    username: str | None = None
+    password: str | None = None
+    starttls: bool = True
+    timeout: float = SMTP_TIMEOUT_SECONDS
+
+
+def verification_email(method: ContactMethod, code: str) -> tuple[str, str]:
+    """The subject and plain-text body that carry a verification ``code``."""
+    subject = f"Tocsin verification code: {code}"
+    body = (
+        f"Hello {method.user},\n\n"
+        f"Your Tocsin verification code is {code}.\n\n"
+        "Enter it where you asked for it, to confirm that pages sent to this address\n"
+        "reach you.\n\n"
+        "If you did not ask for it, you can ignore this message.\n"
+    )
+    return subject, body
+
+
+def send_email(config: SmtpConfig, to: str, subject: str, body: str) -> None:
+    """Hand one plain-text message for ``to`` to the SMTP server; raise if it is refused."""
+    if "@" not in to or to != to.strip():
+        raise InvalidAddress(f"{to!r} is not an email address")
+    message = EmailMessage()
+    message["From"] = config.sender
+    message["To"] = to
+    message["Subject"] = subject
+    message["Date"] = formatdate(usegmt=True)
+    message["Message-ID"] = make_msgid(domain=config.sender.rpartition("@")[2] or None)
+    message.set_content(body)
+    try:
+        with smtplib.SMTP(config.host, config.port, timeout=config.timeout) as smtp:
+            if config.starttls:
+                smtp.starttls(context=ssl.create_default_context())
+            if config.username:
+                smtp.login(config.username, config.password or "")
+            smtp.send_message(message)
+    except smtplib.SMTPNotSupportedError as exc:
+        raise DeliveryFailed(
+            f"SMTP server {config.host}:{config.port} does not offer STARTTLS "
+            "(set TOCSIN_SMTP_STARTTLS=false only for a trusted local relay)"
+        ) from exc
+    except smtplib.SMTPRecipientsRefused as exc:
+        raise DeliveryFailed(f"SMTP server refused the recipient {to!r}") from exc
+    except (smtplib.SMTPException, OSError) as exc:
+        raise DeliveryFailed(
+            f"SMTP server {config.host}:{config.port} did not take the message: "
+            f"{exc.__class__.__name__}: {exc}"
+        ) from exc
+
+
+class EmailChannel:
+    """Delivers to ``email`` contact methods through one SMTP server."""
+
+    type = "email"
+
+    def __init__(self, config: SmtpConfig) -> None:
+        self.config = config
+
+    def send_verification(self, method: ContactMethod, code: str) -> None:
+        """Mail the code to the method's address."""
+        subject, body = verification_email(method, code)
+        send_email(self.config, method.address, subject, body)
