@@ -17,6 +17,11 @@ FIELD_FIGURES = (
     "22,400/s for repeated ones; a bare Starlette endpoint 8,800/s."
 )
 
+# The figures for this machine kind: the bare endpoint's requests/s and the
+# Alertmanager goal in alerts/s.
+FIELD_BASELINE = 8_800
+AM_GOAL = 15_000
+
 SUMMARY_HEADERS = "target|events/s|x baseline|p50 ms|p99 ms|peak RSS MB|CPU µs/req|PG CPU µs/req"
 RAW_HEADERS = (
     "run|target|scenario|requests|non-2xx|socket errors|events/s|x baseline|p50 ms|p99 ms"
@@ -350,12 +355,24 @@ class IngestReport:
             )
         big = grouped(sqlite)
         if big is not None and big.scenario.events_per_request >= 100:
+            # The goal is absolute, on a machine whose speed swings by 20-50%: judge it as
+            # the same-run ratio it stands for against the issue's own baseline figure.
+            pairs = self._vs_baseline(big.target, big.scenario)
+            ratio = self.median_ratio(*pairs) if pairs else None
+            goal = AM_GOAL / FIELD_BASELINE
+            judged = (
+                f"{ratio:.2f}x the same-run baseline against {goal:.2f}x for "
+                f"{AM_GOAL:,}/s on the issue's machine (its baseline {FIELD_BASELINE:,}/s), "
+                f"{_verdict(ratio >= goal)}"
+                if ratio is not None
+                else _verdict(big.events_per_s >= AM_GOAL)
+            )
             lines.append(
                 f"- Alertmanager notifications of {big.scenario.events_per_request} alerts on "
-                f"SQLite, at least 15,000 alerts/s durably stored: {big.events_per_s:,.0f}/s, "
-                f"{_verdict(big.events_per_s >= 15_000)} (p99 {big.p99_ms:.0f} ms for a whole "
-                f"notification, {CONNECTIONS * big.scenario.events_per_request:,} alerts in "
-                "flight)."
+                f"SQLite, at least {AM_GOAL:,} alerts/s durably stored: "
+                f"{big.events_per_s:,.0f}/s here, {judged} (p99 {big.p99_ms:.0f} ms for a "
+                f"whole notification, {CONNECTIONS * big.scenario.events_per_request:,} alerts "
+                "in flight)."
                 + beside(
                     "PostgreSQL",
                     (f"{t.name} {g.events_per_s:,.0f}/s" for t in pg if (g := grouped(t))),
