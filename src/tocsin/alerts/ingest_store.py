@@ -78,12 +78,17 @@ class IngestStore:
             f"suppressed_until = {p} WHERE id = {p}"
         )
         # On PostgreSQL the incident row is locked: a writer joining it and one resolving it
-        # (in another process) must not both decide on a stale view.
+        # (in another process) must not both decide on a stale view. Writers that only
+        # join (their batch has no acknowledge or resolve, so it never rechecks an
+        # incident) share the lock: several processes can add alerts to one incident at
+        # once, while a resolver waits for them and they for it.
         lock = " FOR UPDATE" if self._pg else ""
-        self._open_incident = (
+        select_open = (
             f"SELECT id, created_at FROM incidents WHERE service_id = {p} AND group_key = {p} "
-            f"AND status <> 'resolved' ORDER BY created_at DESC LIMIT 1{lock}"
+            "AND status <> 'resolved' ORDER BY created_at DESC LIMIT 1"
         )
+        self._open_incident = select_open + lock
+        self._open_incident_shared = select_open + (" FOR SHARE" if self._pg else "")
         self._incident_state = f"SELECT status, service_id FROM incidents WHERE id = {p}{lock}"
         self._has_triggered = (
             f"SELECT 1 FROM alerts WHERE incident_id = {p} AND status = 'triggered' LIMIT 1"
@@ -245,12 +250,17 @@ class IngestStore:
         return counts
 
     def open_incidents(
-        self, cur: Any, groups: Iterable[tuple[str, str]]
+        self, cur: Any, groups: Iterable[tuple[str, str]], *, only_joining: bool = False
     ) -> dict[tuple[str, str], OpenIncident]:
-        """The newest open incident of each (service, group key), for grouping into it."""
+        """The newest open incident of each (service, group key), for grouping into it.
+
+        ``only_joining``: the batch will not recheck (acknowledge or resolve) any incident,
+        so a shared lock is enough on PostgreSQL.
+        """
+        sql = self._open_incident_shared if only_joining else self._open_incident
         result: dict[tuple[str, str], OpenIncident] = {}
         for sid, key in sorted(set(groups)):
-            cur.execute(self._open_incident, (sid, key))
+            cur.execute(sql, (sid, key))
             row = cur.fetchone()
             if row is not None:
                 result[(sid, key)] = OpenIncident(row[0], self.from_db_time(row[1]) or datetime.min)

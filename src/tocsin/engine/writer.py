@@ -22,7 +22,7 @@ from sqlalchemy import Engine
 
 from tocsin.alerts.ingest_store import IngestStore
 from tocsin.core.dedup import Outcome, plan_batch
-from tocsin.core.events import AlertEvent, ChangeEvent
+from tocsin.core.events import Action, AlertEvent, ChangeEvent
 from tocsin.core.grouping import GroupingMode, group_key
 from tocsin.core.suppression import Suppression
 from tocsin.ids import new_id
@@ -266,7 +266,9 @@ class GroupCommitWriter:
             for e in events
             if e.route.grouping is not GroupingMode.PER_ALERT
         }
-        open_incidents = store.open_incidents(cur, groups)
+        # Only acknowledge and resolve recheck an incident's status (see IngestStore).
+        joining = all(e.action is Action.TRIGGER or e.action is Action.REEVALUATE for e in events)
+        open_incidents = store.open_incidents(cur, groups, only_joining=joining)
         recent = store.recent_changes(cur, events)
         plan = plan_batch(events, open_alerts, open_incidents, new_id, self._suppress, recent)
         opening = {(i.service_id, i.group_key) for i in plan.incidents} & groups
@@ -274,7 +276,7 @@ class GroupCommitWriter:
             # Another process may be opening the same group's incident: take its lock,
             # look again, and plan again with what we find.
             store.lock_incident_creation(cur, opening)
-            open_incidents.update(store.open_incidents(cur, opening))
+            open_incidents.update(store.open_incidents(cur, opening, only_joining=joining))
             plan = plan_batch(events, open_alerts, open_incidents, new_id, self._suppress, recent)
         auto_resolve = {s: r.auto_resolve_incidents for s, r in routes.items()}
         store.apply(cur, plan, auto_resolve)

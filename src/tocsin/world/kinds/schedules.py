@@ -53,7 +53,7 @@ class Schedules(TableKind):
         FieldSpec("shadows"),
         FieldSpec("users", refers_to="user", unordered=True),
     )
-    delete_note = "deleted with its API overrides; its calendar feed stops working"
+    delete_note = "deleted with its API overrides and swaps; its calendar feed stops working"
 
     def desired(self, world: World) -> list[Record]:
         """One record per schedule, with the users it names."""
