@@ -121,8 +121,16 @@ incidents = Table(
     Column("acknowledged_at", UTCDateTime),
     Column("resolved_at", UTCDateTime),
     Index(None, "service_id", "status"),
-    Index(None, "service_id", "group_key"),
     Index(None, "created_at"),
+    # The incident a new alert groups into: the newest open one of its (service, group).
+    Index(
+        "ix_incidents_open_group",
+        "service_id",
+        "group_key",
+        "created_at",
+        sqlite_where=text("status != 'resolved'"),
+        postgresql_where=text("status != 'resolved'"),
+    ),
 )
 
 alerts = Table(
@@ -171,7 +179,8 @@ alerts = Table(
     # Every alert insert writes every index: keep only those reads need. Lists order and
     # page by id (ids sort by creation time), so created_at needs no index of its own.
     Index(None, "service_id", "dedup_key"),
-    Index(None, "incident_id"),
+    # An incident's alerts, and whether any is still triggered / open (its status).
+    Index(None, "incident_id", "status"),
     Index(None, "status", "created_at"),
     # Only held alerts have a suppressed_until, and the hold sweep asks only for those.
     Index(
