@@ -72,7 +72,8 @@ def test_lookups_use_indexes_even_with_plans_made_for_empty_tables(
     keys = KeyDirectory(engine)
     keys.reload()
     info = keys.lookup(KEY)
-    assert info is not None and info.route is not None
+    assert info is not None
+    assert info.route is not None
     route = info.route
 
     def events(action: Action, count: int) -> list[AlertEvent]:
