@@ -175,6 +175,14 @@ class IngestStore:
         """Serialise writers that may open a (service, group)'s incident (only one may)."""
         self._advisory(cur, {f"incident\x00{s}\x00{g}" for s, g in groups})
 
+    def lock_incidents(self, cur: Any, incident_ids: Iterable[str]) -> None:
+        """Lock incident rows for a status recheck (PostgreSQL), in id order."""
+        ids = sorted(set(incident_ids))
+        if self._pg and ids:
+            cur.execute(
+                "SELECT id FROM incidents WHERE id = ANY(%s) ORDER BY id FOR UPDATE", (ids,)
+            )
+
     def _advisory(self, cur: Any, names: set[str]) -> None:
         # Transaction-scoped, taken in sorted order in one statement: no lock-order cycles.
         if not self._pg or not names:

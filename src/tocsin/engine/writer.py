@@ -16,18 +16,19 @@ import logging
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine
 
 from tocsin.alerts.ingest_store import IngestStore
 from tocsin.core.dedup import Outcome, plan_batch
 from tocsin.core.events import Action, AlertEvent, ChangeEvent
-from tocsin.core.grouping import GroupingMode, group_key
+from tocsin.core.grouping import GroupingMode, OpenIncident, group_key
 from tocsin.core.suppression import Suppression
 from tocsin.ids import new_id
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 # What the WAL file is cut back to once a checkpoint lets it start over (bytes).
 WAL_KEEP = 64 * 1024 * 1024
 
@@ -211,7 +212,7 @@ class GroupCommitWriter:
 
     async def _commit(self, store: IngestStore, batch: list[_Submission]) -> None:
         try:
-            self._write(store, batch)
+            await self._write(store, batch)
             # The fsync runs on a thread (the driver releases the GIL): requests keep
             # being parsed meanwhile, and they form the next batch.
             await asyncio.get_running_loop().run_in_executor(self._committer, store.commit)
@@ -236,7 +237,15 @@ class GroupCommitWriter:
         if self._on_batch is not None:
             self._on_batch(size)
 
-    def _write(self, store: IngestStore, batch: list[_Submission]) -> None:
+    async def _may_wait(self, store: IngestStore, step: Callable[[], T]) -> T:
+        """Run a step that may wait for another process's lock (PostgreSQL) on the commit
+        thread: the loop meanwhile keeps reading requests. On SQLite, with one writer
+        and nothing to wait for, it runs here."""
+        if not store.concurrent_writers:
+            return step()
+        return await asyncio.get_running_loop().run_in_executor(self._committer, step)
+
+    async def _write(self, store: IngestStore, batch: list[_Submission]) -> None:
         cur = store.begin()
         try:
             # Work runs first: the events it produces join the batch's dedup plan.
@@ -244,13 +253,13 @@ class GroupCommitWriter:
             events = [e for sub_events in per_sub for e in sub_events]
             changes = [c for sub in batch for c in sub.changes]
             if events:
-                self._write_alerts(store, cur, batch, per_sub, events)
+                await self._write_alerts(store, cur, batch, per_sub, events)
             if changes:
                 store.insert_changes(cur, changes)
         finally:
             cur.close()
 
-    def _write_alerts(
+    async def _write_alerts(
         self,
         store: IngestStore,
         cur: Any,
@@ -259,8 +268,6 @@ class GroupCommitWriter:
         events: list[AlertEvent],
     ) -> None:
         routes = {e.route.service_id: e.route for e in events}
-        store.lock_keys(cur, events)
-        open_alerts = store.open_alerts(cur, events)
         groups = {
             (e.route.service_id, group_key(e.route.grouping, e.route.grouping_labels, e.labels))
             for e in events
@@ -268,16 +275,32 @@ class GroupCommitWriter:
         }
         # Only acknowledge and resolve recheck an incident's status (see IngestStore).
         joining = all(e.action is Action.TRIGGER or e.action is Action.REEVALUATE for e in events)
-        open_incidents = store.open_incidents(cur, groups, only_joining=joining)
+
+        # Every lock is taken up front, in one step: the dedup keys' (sorted), then the open
+        # incidents' rows. While another process holds one, the loop parses requests.
+        def lock() -> dict[tuple[str, str], OpenIncident]:
+            store.lock_keys(cur, events)
+            return store.open_incidents(cur, groups, only_joining=joining)
+
+        open_incidents = await self._may_wait(store, lock)
+        open_alerts = store.open_alerts(cur, events)
         recent = store.recent_changes(cur, events)
         plan = plan_batch(events, open_alerts, open_incidents, new_id, self._suppress, recent)
         opening = {(i.service_id, i.group_key) for i in plan.incidents} & groups
         if opening and store.concurrent_writers:
             # Another process may be opening the same group's incident: take its lock,
             # look again, and plan again with what we find.
-            store.lock_incident_creation(cur, opening)
-            open_incidents.update(store.open_incidents(cur, opening, only_joining=joining))
+            def look_again() -> dict[tuple[str, str], OpenIncident]:
+                store.lock_incident_creation(cur, opening)
+                return store.open_incidents(cur, opening, only_joining=joining)
+
+            open_incidents.update(await self._may_wait(store, look_again))
             plan = plan_batch(events, open_alerts, open_incidents, new_id, self._suppress, recent)
+        # Incidents to recheck that are not the open ones just locked (older incidents
+        # whose alerts were acknowledged or resolved) are locked before the writes.
+        unlocked = plan.incidents_to_recheck - {i.id for i in open_incidents.values()}
+        if unlocked and store.concurrent_writers:
+            await self._may_wait(store, lambda: store.lock_incidents(cur, unlocked))
         auto_resolve = {s: r.auto_resolve_incidents for s, r in routes.items()}
         store.apply(cur, plan, auto_resolve)
         outcomes = iter(r.outcome for r in plan.events)

@@ -19,33 +19,20 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, event
 
-from tests.support.databases import database_url
+from tests.support.writer_world import route_of, writer_world
 from tocsin.core.dedup import Outcome
 from tocsin.core.events import Action, AlertEvent
 from tocsin.engine.writer import GroupCommitWriter
-from tocsin.ingest.routing import KeyDirectory
-from tocsin.store.db import create_db_engine
-from tocsin.store.migrate import upgrade
-from tocsin.world import apply_world, load_world_text
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 KEY = "ffffffffffffffffffffffffffffff03"
-WORLD = f"""
-version: 1
-services:
-  - name: web
-    integrations: [{{name: pd, type: pagerduty, key: "{KEY}"}}]
-"""
 
 
 @pytest.fixture
 def explained(tmp_path: Path) -> Iterator[tuple[Engine, list[str]]]:
     """A migrated, empty PostgreSQL database whose connections report every plan."""
     plans: list[str] = []
-    with database_url("postgresql", tmp_path) as url:
-        engine = create_db_engine(url)
-        upgrade(engine)
-        apply_world(engine, load_world_text(WORLD), T0)
+    with writer_world("postgresql", tmp_path, KEY, T0) as engine:
 
         @event.listens_for(engine, "connect")
         def _explain_everything(dbapi_conn: Any, _record: Any) -> None:
@@ -59,22 +46,14 @@ def explained(tmp_path: Path) -> Iterator[tuple[Engine, list[str]]]:
             dbapi_conn.commit()
 
         engine.pool.dispose()  # connections made from now on report their plans
-        try:
-            yield engine, plans
-        finally:
-            engine.dispose()
+        yield engine, plans
 
 
 def test_lookups_use_indexes_even_with_plans_made_for_empty_tables(
     explained: tuple[Engine, list[str]],
 ) -> None:
     engine, plans = explained
-    keys = KeyDirectory(engine)
-    keys.reload()
-    info = keys.lookup(KEY)
-    assert info is not None
-    assert info.route is not None
-    route = info.route
+    route = route_of(engine, KEY)
 
     def events(action: Action, count: int) -> list[AlertEvent]:
         return [AlertEvent(route, action, f"k{i}", T0, "{}", "boom", "tests") for i in range(count)]

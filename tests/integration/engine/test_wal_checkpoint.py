@@ -10,21 +10,14 @@ import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 
-from tocsin.core.events import Action, AlertEvent
+from sqlalchemy import Engine
+
+from tests.support.writer_world import route_of, writer_world
+from tocsin.core.events import Action, AlertEvent, Route
 from tocsin.engine.writer import GroupCommitWriter
-from tocsin.ingest.routing import KeyDirectory
-from tocsin.store.db import create_db_engine
-from tocsin.store.migrate import upgrade
-from tocsin.world import apply_world, load_world_text
 
 T0 = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 KEY = "ffffffffffffffffffffffffffffff02"
-WORLD = f"""
-version: 1
-services:
-  - name: web
-    integrations: [{{name: pd, type: pagerduty, key: "{KEY}"}}]
-"""
 
 
 def wal_generation(path: Path) -> int:
@@ -35,17 +28,12 @@ def wal_generation(path: Path) -> int:
 
 
 def test_the_wal_starts_over_once_the_writer_finishes_a_checkpoint(tmp_path: Path) -> None:
-    path = tmp_path / "tocsin.db"
-    engine = create_db_engine(f"sqlite:///{path}")
-    upgrade(engine)
-    apply_world(engine, load_world_text(WORLD), T0)
-    keys = KeyDirectory(engine)
-    keys.reload()
-    info = keys.lookup(KEY)
-    assert info is not None
-    assert info.route is not None
-    route = info.route
+    path = tmp_path / "tocsin.db"  # where writer_world puts a SQLite database
+    with writer_world("sqlite", tmp_path, KEY, T0) as engine:
+        _check_wal_starts_over(engine, route_of(engine, KEY), path)
 
+
+def _check_wal_starts_over(engine: Engine, route: Route, path: Path) -> None:
     def batch(n: int) -> list[AlertEvent]:
         return [
             AlertEvent(route, Action.TRIGGER, f"k{n}-{i}", T0, "{}", "boom", "tests")
@@ -69,7 +57,6 @@ def test_the_wal_starts_over_once_the_writer_finishes_a_checkpoint(tmp_path: Pat
             return first, unchanged, wal_generation(path)
         finally:
             await writer.stop()
-            engine.dispose()
 
     first, unchanged, after = asyncio.run(main())
     assert unchanged == first

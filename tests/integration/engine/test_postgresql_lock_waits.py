@@ -1,0 +1,92 @@
+"""While the writer waits for another process's lock on PostgreSQL, the loop goes on.
+
+Several processes write one PostgreSQL database; a batch touching a dedup key or an
+incident another process is writing waits for that process to commit. That wait happens
+on the commit thread: the event loop keeps reading and parsing requests meanwhile (they
+form the next batch) instead of standing still for another process's fsync.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine
+
+from tests.support.writer_world import route_of, writer_world
+from tocsin.alerts.ingest_store import IngestStore
+from tocsin.core.events import Action, AlertEvent, Route
+from tocsin.engine.writer import GroupCommitWriter
+
+T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+KEY = "ffffffffffffffffffffffffffffff04"
+# The other "process" lets go after this long at the latest, so a writer that blocks the
+# loop fails the test instead of hanging it.
+SAFETY_RELEASE_SECONDS = 5.0
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[tuple[Engine, Route]]:
+    with writer_world("postgresql", tmp_path, KEY, T0) as engine:
+        yield engine, route_of(engine, KEY)
+
+
+def event(route: Route, action: Action, key: str) -> AlertEvent:
+    return AlertEvent(route, action, key, T0, "{}", "disk full", "tests")
+
+
+def _hold_keys(store: IngestStore, cur: Any, route: Route) -> None:
+    store.lock_keys(cur, [event(route, Action.TRIGGER, "db-1")])
+
+
+def _hold_incident(store: IngestStore, cur: Any, route: Route) -> None:
+    store.open_incidents(cur, [(route.service_id, "")])  # FOR UPDATE, as a resolver does
+
+
+@pytest.mark.parametrize(
+    "hold", [_hold_keys, _hold_incident], ids=["dedup-key-lock", "incident-row-lock"]
+)
+def test_the_loop_runs_while_the_writer_waits_for_another_writer(
+    world: tuple[Engine, Route], hold: Callable[[IngestStore, Any, Route], None]
+) -> None:
+    engine, route = world
+
+    async def main() -> tuple[int, bool, list[str]]:
+        writer = GroupCommitWriter(engine)
+        writer.start()
+        try:
+            await writer.submit([event(route, Action.TRIGGER, "db-1")])  # opens an incident
+            # Another writer (as another process would) takes the lock and keeps it.
+            other = engine.raw_connection()
+            store = IngestStore(other.driver_connection, "postgresql")
+            cur = store.begin()
+            hold(store, cur, route)
+            release = threading.Timer(SAFETY_RELEASE_SECONDS, other.rollback)
+            release.start()
+            try:
+                pending = asyncio.ensure_future(
+                    writer.submit([event(route, Action.TRIGGER, "db-1")])
+                )
+                ticks = 0
+                for _ in range(20):  # the loop keeps running while the writer waits...
+                    await asyncio.sleep(0.01)
+                    ticks += 1 if not pending.done() else 0
+                waited = not pending.done()
+                other.rollback()  # ... and the writer goes on once the lock is free
+                outcomes = await pending
+            finally:
+                release.cancel()
+                other.close()
+            return ticks, waited, [o.value for o in outcomes]
+        finally:
+            await writer.stop()
+
+    ticks, waited, outcomes = asyncio.run(main())
+    assert waited, "the event was stored while another writer held the lock"
+    assert ticks == 20
+    assert outcomes == ["appended"]
