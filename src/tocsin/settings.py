@@ -35,6 +35,12 @@ class Settings(BaseSettings):
     payload_store_limit: int = Field(
         default=65536, ge=1024, description="bytes of raw payload kept per event"
     )
+    change_retention_days: int = Field(
+        default=400, ge=90, description="days change records are kept (at least 90)"
+    )
+    opsgenie_request_retention_days: int = Field(
+        default=30, ge=1, description="days Opsgenie request-status records are kept"
+    )
     # Email (SMTP). Unset host or sender: the email channel is not configured.
     smtp_host: str | None = Field(default=None, description="SMTP server that sends email")
     smtp_port: int = Field(default=587, ge=1, le=65535, description="SMTP server port")

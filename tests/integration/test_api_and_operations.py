@@ -8,6 +8,7 @@ import uuid
 import httpx
 
 from tests.integration.conftest import Tocsin
+from tests.support.server import run_cli
 from tests.support.worlds import CHECKOUT_KEY
 
 
@@ -112,3 +113,13 @@ def test_cli_lists_alerts_incidents_and_integrations_as_json(tocsin: Tocsin) -> 
     listed = json.loads(tocsin.cli("integrations", "list", "--json"))
     assert any(i["key"] == CHECKOUT_KEY for i in listed["integrations"])
     assert "checkout" in tocsin.cli("alerts", "list")
+
+
+def test_an_invalid_setting_is_named_as_the_user_sets_it(tocsin: Tocsin) -> None:
+    done = run_cli(
+        tocsin.database_url, "alerts", "list", check=False, TOCSIN_CHANGE_RETENTION_DAYS="30"
+    )
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert "invalid settings: TOCSIN_CHANGE_RETENTION_DAYS='30'" in done.stderr
+    assert "greater than or equal to 90" in done.stderr

@@ -37,6 +37,7 @@ from tocsin.api.ingest_openapi import INGEST_PATHS
 from tocsin.api.ingest_routes import ingest_routes
 from tocsin.clock import Clock, SystemClock
 from tocsin.core.events import AlertEvent
+from tocsin.engine import retention
 from tocsin.engine.suppressions import SuppressionDirectory
 from tocsin.engine.timers import TimerHandler, TimerService, arm
 from tocsin.engine.writer import GroupCommitWriter, Work
@@ -83,7 +84,15 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
         timers=TimerService(
             writer,
             clock,
-            {**TIMER_HANDLERS, holds.TIMER_KIND: holds.sweep_handler(suppressions.window_on_end)},
+            {
+                **TIMER_HANDLERS,
+                holds.TIMER_KIND: holds.sweep_handler(suppressions.window_on_end),
+                retention.TIMER_KIND: retention.retention_handler(
+                    retention.Retention(
+                        settings.change_retention_days, settings.opsgenie_request_retention_days
+                    )
+                ),
+            },
         ),
         suppressions=suppressions,
     )
@@ -105,7 +114,7 @@ def create_app(
         await asyncio.to_thread(runtime.keys.reload)
         await asyncio.to_thread(runtime.suppressions.reload, runtime.clock.now())
         runtime.writer.start()
-        await runtime.writer.run(_arm_hold_sweep(runtime.clock.now()))
+        await runtime.writer.run(_arm_sweeps(runtime.clock.now()))
         # Everything loaded so far (frameworks, models, caches) lives as long as the
         # process: keep it out of the cyclic GC, whose full passes over those objects
         # stalled every request for tens of milliseconds (the p99 of ingest).
@@ -165,9 +174,16 @@ def create_app_from_env() -> IngestDispatcher:
     return create_app(Settings())
 
 
-def _arm_hold_sweep(now: datetime) -> Work:
+def _arm_sweeps(now: datetime) -> Work:
+    """The periodic timers every process makes sure of at start (the first one to fire
+    re-arms it; several processes arm the same row)."""
+
     def work(store: IngestStore, cur: Any) -> list[AlertEvent]:
-        arm(store, cur, kind=holds.TIMER_KIND, subject=holds.TIMER_SUBJECT, due_at=now, now=now)
+        for kind, subject in (
+            (holds.TIMER_KIND, holds.TIMER_SUBJECT),
+            (retention.TIMER_KIND, retention.TIMER_SUBJECT),
+        ):
+            arm(store, cur, kind=kind, subject=subject, due_at=now, now=now)
         return []
 
     return work

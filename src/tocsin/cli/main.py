@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from pydantic import ValidationError
 from sqlalchemy import Connection
 
 from tocsin.cli.context import CliState, console, fail, state
@@ -63,7 +64,16 @@ def main(
         overrides["database_url"] = database_url
     if data_dir:
         overrides["data_dir"] = data_dir
-    ctx.obj = CliState(Settings(**overrides))  # type: ignore[arg-type]
+    try:
+        ctx.obj = CliState(Settings(**overrides))  # type: ignore[arg-type]
+    except ValidationError as error:
+        fail("invalid settings: " + "; ".join(_setting_problem(e) for e in error.errors()), 2)
+
+
+def _setting_problem(error: Any) -> str:
+    """One settings error, named as the user sets it (TOCSIN_<NAME>)."""
+    name = "TOCSIN_" + "_".join(str(part) for part in error["loc"]).upper()
+    return f"{name}={error.get('input')!r}: {error['msg']}"
 
 
 @db_app.command("upgrade")
