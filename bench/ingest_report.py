@@ -355,17 +355,19 @@ class IngestReport:
             )
         big = grouped(sqlite)
         if big is not None and big.scenario.events_per_request >= 100:
-            # The goal is absolute, on a machine whose speed swings by 20-50%: judge it as
-            # the same-run ratio it stands for against the issue's own baseline figure.
+            # The goal is absolute, set on another machine, and this one's speed swings by
+            # 20-50%: judge it as such and as the same-run ratio it stands for against the
+            # issue's own baseline figure. Machines differ in kind too (a faster bare HTTP
+            # endpoint beside the same fsync), so the two can disagree; both are printed.
             pairs = self._vs_baseline(big.target, big.scenario)
             ratio = self.median_ratio(*pairs) if pairs else None
             goal = AM_GOAL / FIELD_BASELINE
-            judged = (
-                f"{ratio:.2f}x the same-run baseline against {goal:.2f}x for "
+            judged = f"{_verdict(big.events_per_s >= AM_GOAL)} as an absolute figure" + (
+                f"; as a ratio, {ratio:.2f}x the same-run baseline against {goal:.2f}x for "
                 f"{AM_GOAL:,}/s on the issue's machine (its baseline {FIELD_BASELINE:,}/s), "
                 f"{_verdict(ratio >= goal)}"
                 if ratio is not None
-                else _verdict(big.events_per_s >= AM_GOAL)
+                else ""
             )
             lines.append(
                 f"- Alertmanager notifications of {big.scenario.events_per_request} alerts on "
