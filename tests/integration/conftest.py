@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import pytest
@@ -38,18 +40,30 @@ class Tocsin:
         return run_cli(self.database_url, *args).stdout
 
 
+@contextmanager
+def serving(backend: str, tmp: Path, world: Path | str) -> Iterator[Tocsin]:
+    """A new database of ``backend``, migrated, with ``world`` applied (a path, or the
+    text of a world file) and an API token, and ``tocsin serve`` on it."""
+    if isinstance(world, str):
+        path = tmp / "world.yaml"
+        path.write_text(world)
+        world = path
+    with database_url(backend, tmp) as url:
+        run_cli(url, "db", "upgrade")
+        run_cli(url, "apply", "-f", str(world))
+        token = run_cli(url, "token", "create", "--name", "tests").stdout.strip().splitlines()[-1]
+        server = start_server(url, tmp / "server.log")
+        try:
+            yield Tocsin(server, token, backend)
+        finally:
+            server.stop()
+
+
 @pytest.fixture(scope="module", params=BACKENDS)
 def tocsin(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Tocsin]:
     """Tocsin serving on SQLite, then on PostgreSQL, with the ingest test world."""
     tmp = tmp_path_factory.mktemp(request.param)
-    with database_url(request.param, tmp) as url:
-        run_cli(url, "db", "upgrade")
-        run_cli(url, "apply", "-f", str(write_world(tmp)))
-        token = run_cli(url, "token", "create", "--name", "tests").stdout.strip().splitlines()[-1]
-        server = start_server(url, tmp / "server.log")
-        try:
-            yield Tocsin(server, token, request.param)
-        finally:
-            server.stop()
+    with serving(request.param, tmp, write_world(tmp)) as served:
+        yield served

@@ -10,9 +10,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.integration.conftest import Tocsin
-from tests.support.databases import BACKENDS, database_url
-from tests.support.server import run_cli, start_server
+from tests.integration.conftest import Tocsin, serving
+from tests.support.databases import BACKENDS
+from tests.support.server import run_cli
 
 KEY = "9e000000000000000000000000000001"
 WORLD = f"""
@@ -39,15 +39,8 @@ def tocsin(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Tocsin]:
     tmp = tmp_path_factory.mktemp(f"generic-{request.param}")
-    with database_url(request.param, tmp) as url:
-        (tmp / "world.yaml").write_text(WORLD)
-        run_cli(url, "apply", "-f", str(tmp / "world.yaml"))
-        token = run_cli(url, "token", "create", "--name", "t").stdout.strip().splitlines()[-1]
-        server = start_server(url, tmp / "server.log")
-        try:
-            yield Tocsin(server, token, request.param)
-        finally:
-            server.stop()
+    with serving(request.param, tmp, WORLD) as served:
+        yield served
 
 
 def build(job: str, status: str) -> dict[str, object]:

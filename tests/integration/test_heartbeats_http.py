@@ -12,9 +12,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.integration.conftest import Tocsin
-from tests.support.databases import BACKENDS, database_url
-from tests.support.server import run_cli, start_server
+from tests.integration.conftest import Tocsin, serving
+from tests.support.databases import BACKENDS
 
 BACKUP_KEY = "de0000000000000000000000000000b1"
 DRAIN_KEY = "de0000000000000000000000000000b2"
@@ -47,17 +46,8 @@ def tocsin(
 ) -> Iterator[Tocsin]:
     """Tocsin serving on SQLite, then on PostgreSQL, with three heartbeats."""
     tmp = tmp_path_factory.mktemp(f"heartbeats-{request.param}")
-    world = tmp / "world.yaml"
-    world.write_text(WORLD)
-    with database_url(request.param, tmp) as url:
-        run_cli(url, "db", "upgrade")
-        run_cli(url, "apply", "-f", str(world))
-        token = run_cli(url, "token", "create", "--name", "tests").stdout.strip().splitlines()[-1]
-        server = start_server(url, tmp / "server.log")
-        try:
-            yield Tocsin(server, token, request.param)
-        finally:
-            server.stop()
+    with serving(request.param, tmp, WORLD) as served:
+        yield served
 
 
 def heartbeat(tocsin: Tocsin, name: str) -> dict[str, Any]:

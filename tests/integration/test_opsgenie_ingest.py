@@ -15,9 +15,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.integration.conftest import Tocsin
-from tests.support.databases import BACKENDS, database_url
-from tests.support.server import run_cli, start_server
+from tests.integration.conftest import Tocsin, serving
+from tests.support.databases import BACKENDS
 
 OG_KEY = "0e0e0e0e000000000000000000000001"
 OG_OTHER_KEY = "0e0e0e0e000000000000000000000002"
@@ -53,17 +52,8 @@ def tocsin(
 ) -> Iterator[Tocsin]:
     """Tocsin with Opsgenie integrations, on SQLite, then on PostgreSQL."""
     tmp = tmp_path_factory.mktemp(f"opsgenie-{request.param}")
-    with database_url(request.param, tmp) as url:
-        run_cli(url, "db", "upgrade")
-        world = tmp / "opsgenie-world.yaml"
-        world.write_text(WORLD)
-        run_cli(url, "apply", "-f", str(world))
-        token = run_cli(url, "token", "create", "--name", "tests").stdout.strip().splitlines()[-1]
-        server = start_server(url, tmp / "server.log")
-        try:
-            yield Tocsin(server, token, request.param)
-        finally:
-            server.stop()
+    with serving(request.param, tmp, WORLD) as served:
+        yield served
 
 
 def genie(key: str = OG_KEY) -> dict[str, str]:

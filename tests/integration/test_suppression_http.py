@@ -15,9 +15,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.integration.conftest import Tocsin
-from tests.support.databases import BACKENDS, database_url
-from tests.support.server import run_cli, start_server
+from tests.integration.conftest import Tocsin, serving
+from tests.support.databases import BACKENDS
 
 QUIET_KEY = "5e000000000000000000000000000001"
 AM_KEY = "5e000000000000000000000000000002"
@@ -47,16 +46,8 @@ def tocsin(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Tocsin]:
     tmp = tmp_path_factory.mktemp(f"suppress-{request.param}")
-    with database_url(request.param, tmp) as url:
-        path = tmp / "world.yaml"
-        path.write_text(world(datetime.now(UTC)))
-        run_cli(url, "apply", "-f", str(path))
-        token = run_cli(url, "token", "create", "--name", "t").stdout.strip().splitlines()[-1]
-        server = start_server(url, tmp / "server.log")
-        try:
-            yield Tocsin(server, token, request.param)
-        finally:
-            server.stop()
+    with serving(request.param, tmp, world(datetime.now(UTC))) as served:
+        yield served
 
 
 def page_alertmanager(tocsin: Tocsin, fingerprint: str, labels: dict[str, str]) -> None:

@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.conftest import Tocsin
-from tests.support.databases import BACKENDS, database_url
-from tests.support.server import run_cli, start_server
+from tests.integration.conftest import Tocsin, serving
+from tests.support.databases import BACKENDS
 
 WORLD = Path(__file__).parent / "world.yaml"
 
@@ -20,12 +19,5 @@ def oncall(
 ) -> Iterator[Tocsin]:
     """Tocsin serving on SQLite, then on PostgreSQL, with users and two schedules."""
     tmp = tmp_path_factory.mktemp(request.param)
-    with database_url(request.param, tmp) as url:
-        run_cli(url, "db", "upgrade")
-        run_cli(url, "apply", "-f", str(WORLD))
-        token = run_cli(url, "token", "create", "--name", "tests").stdout.strip().splitlines()[-1]
-        server = start_server(url, tmp / "server.log")
-        try:
-            yield Tocsin(server, token, request.param)
-        finally:
-            server.stop()
+    with serving(request.param, tmp, WORLD) as served:
+        yield served
