@@ -1,9 +1,12 @@
 """Swap requests: one user asks another to take their on-call time for a while.
 
-A request is stored as ``requested``. Accepting it turns it into an API override with the
-core's ``accept_swap`` (``to_user`` takes only the time ``from_user`` would have been on
-call) in the same transaction that marks it ``accepted``; declining or cancelling only
-records the decision. A decided request is final: deciding it again is a 409.
+A request is stored as ``requested``; ``from_user`` must be on call for some of its
+interval (409 ``not_on_call`` otherwise), and still be when it is accepted (409
+``nothing_to_swap``: the schedule changed meanwhile). Accepting it turns it into an API
+override with the core's ``accept_swap`` (``to_user`` takes only the time ``from_user``
+would have been on call) in the same transaction that marks it ``accepted``; declining or
+cancelling only records the decision. A decided request is final: deciding it again is a
+409.
 """
 
 from __future__ import annotations
@@ -15,9 +18,16 @@ from pydantic import BaseModel
 from sqlalchemy import Connection, Row, insert, select, update
 
 from tocsin.ids import new_id
+from tocsin.schedules.final import final_schedule
 from tocsin.schedules.model import Swap
 from tocsin.schedules.overrides import accept_swap
-from tocsin.schedules.store import ScheduleError, add_override, load_schedule, require_users
+from tocsin.schedules.store import (
+    ScheduleError,
+    StoredSchedule,
+    add_override,
+    load_schedule,
+    require_users,
+)
 from tocsin.store.schema import schedule_swaps
 
 SwapStatus = Literal["requested", "accepted", "declined", "cancelled"]
@@ -79,6 +89,7 @@ def request_swap(
     except ValueError as exc:
         raise ScheduleError(400, "invalid_swap", str(exc)) from None
     require_users(conn, [from_user, to_user])
+    _require_on_call(stored, from_user, start, end, "not_on_call", "there is nothing to swap")
     swap_id = new_id(now)
     conn.execute(
         insert(schedule_swaps).values(
@@ -95,6 +106,19 @@ def request_swap(
         )
     )
     return get_swap(conn, schedule=schedule, swap_id=swap_id)
+
+
+def _require_on_call(
+    stored: StoredSchedule, user: str, start: datetime, end: datetime, code: str, why: str
+) -> None:
+    """A swap moves only ``user``'s own on-call time: refuse one where they have none."""
+    if not any(s.user == user for s in final_schedule(stored.schedule, start, end).shifts):
+        raise ScheduleError(
+            409,
+            code,
+            f"{user} is not on call on {stored.name} between {start.isoformat()} and "
+            f"{end.isoformat()}: {why}",
+        )
 
 
 def list_swaps(
@@ -154,6 +178,14 @@ def accept(
     Call it inside one transaction: the override and the decision are written together.
     """
     swap = _pending(conn, schedule, swap_id)
+    _require_on_call(
+        load_schedule(conn, schedule),
+        swap.from_user,
+        swap.start,
+        swap.end,
+        "nothing_to_swap",
+        "the schedule changed since the request; decline or cancel it",
+    )
     override = accept_swap(Swap(swap.from_user, swap.to_user, swap.start, swap.end))
     decider = decided_by or swap.to_user
     created = add_override(

@@ -42,10 +42,12 @@ def test_applying_a_file_without_the_api_schedule_deletes_it_and_its_swaps(
     new_schedule(oncall, "doomed")
     base = "/api/v1/schedules/doomed"
     call(oncall, "POST", f"{base}/overrides", 201, json={"user": "chandra", **WINDOW})
-    swap = {"from_user": "alice", "to_user": "bob", **WINDOW}
+    swap = {"from_user": "chandra", "to_user": "bob", **WINDOW}
     accepted = call(oncall, "POST", f"{base}/swaps", 201, json=swap)
-    call(oncall, "POST", f"{base}/swaps/{accepted['id']}/accept")
-    call(oncall, "POST", f"{base}/swaps", 201, json=swap)
+    call(oncall, "POST", f"{base}/swaps/{accepted['id']}/accept")  # bob now has the window
+    call(
+        oncall, "POST", f"{base}/swaps", 201, json={**swap, "from_user": "bob", "to_user": "alice"}
+    )
 
     plan = oncall.cli("apply", "-f", str(WORLD), "--dry-run")
     assert "- schedule doomed" in plan

@@ -136,15 +136,15 @@ def test_delete_takes_the_overrides_and_swaps_with_it(oncall: Tocsin) -> None:
         "POST",
         f"{base}/swaps",
         201,
-        json={"from_user": "alice", "to_user": "bob", **window},
+        json={"from_user": "chandra", "to_user": "bob", **window},
     )
-    call(oncall, "POST", f"{base}/swaps/{swap['id']}/accept")
+    call(oncall, "POST", f"{base}/swaps/{swap['id']}/accept")  # bob now has the window
     call(
         oncall,
         "POST",
         f"{base}/swaps",
         201,
-        json={"from_user": "alice", "to_user": "chandra", **window},
+        json={"from_user": "bob", "to_user": "alice", **window},
     )
 
     call(oncall, "DELETE", base, 204)

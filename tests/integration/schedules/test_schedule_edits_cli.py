@@ -56,16 +56,16 @@ def test_a_swap_requested_and_accepted_on_the_command_line(oncall: Tocsin) -> No
 
 def test_declining_and_listing_swaps(oncall: Tocsin) -> None:
     new_schedule(oncall, "cli-declines")
-    request = ["schedule", "swap", "request", "cli-declines", "--from-user", "alice"]
+    request = ["schedule", "swap", "request", "cli-declines", "--from-user", "bob"]
     made = json.loads(
-        oncall.cli(*request, "--to-user", "bob", "--start", START, "--end", END, "--json")
+        oncall.cli(*request, "--to-user", "alice", "--start", START, "--end", END, "--json")
     )
     declined = json.loads(
         oncall.cli(
-            "schedule", "swap", "decline", "cli-declines", made["id"], "--by", "bob", "--json"
+            "schedule", "swap", "decline", "cli-declines", made["id"], "--by", "alice", "--json"
         )
     )
-    assert (declined["status"], declined["decided_by"]) == ("declined", "bob")
+    assert (declined["status"], declined["decided_by"]) == ("declined", "alice")
     listed = json.loads(oncall.cli("schedule", "swap", "list", "cli-declines", "--json"))
     assert [s["status"] for s in listed] == ["declined"]
 

@@ -100,8 +100,11 @@ def test_swaps_are_listed_oldest_first_and_filtered_by_status(oncall: Tocsin) ->
 def test_deciding_a_swap_that_is_not_pending_is_a_409(oncall: Tocsin) -> None:
     new_schedule(oncall, "decided")
     path = swaps_path("decided")
-    for first in ("accept", "decline", "cancel"):
-        swap = ask(oncall, "decided")
+    # One day each (Tuesday to Thursday of bob's week): after the first is accepted, bob
+    # has no time left on its day to swap.
+    for day, first in zip((13, 14, 15), ("accept", "decline", "cancel"), strict=True):
+        start, end = f"2026-01-{day}T00:00:00+01:00", f"2026-01-{day + 1}T00:00:00+01:00"
+        swap = ask(oncall, "decided", start=start, end=end)
         call(oncall, "POST", f"{path}/{swap['id']}/{first}")
         for then in ("accept", "decline", "cancel"):
             assert refused(oncall, "POST", f"{path}/{swap['id']}/{then}") == (
@@ -182,3 +185,30 @@ def test_overrides_list_shows_the_definitions_and_the_apis_with_their_source(
         code = "unknown_user" if bad["replaces"] == "zed" else "invalid_override"
         assert refused(oncall, "POST", base, json={**body, **bad}) == (400, code)
     call(oncall, "DELETE", f"{base}/{made['id']}", 204)
+
+
+def test_a_swap_moves_only_time_its_from_user_is_on_call(oncall: Tocsin) -> None:
+    new_schedule(oncall, "offcall", WEEKLY, DAYTIME)
+    path = swaps_path("offcall")
+    # alice is not on call on bob's Tuesday: there is nothing of hers to give away.
+    assert refused(
+        oncall, "POST", path, json={**TUESDAY, "from_user": "alice", "to_user": "bob"}
+    ) == (
+        409,
+        "not_on_call",
+    )
+    # chandra is, for her daytime hours only: that is enough to ask.
+    ask(oncall, "offcall", from_user="chandra", to_user="alice")
+    # bob asks, then someone else takes his whole day before alice answers.
+    swap = ask(oncall, "offcall")
+    call(
+        oncall,
+        "POST",
+        "/api/v1/schedules/offcall/overrides",
+        201,
+        json={"user": "chandra", "start": TUESDAY["start"], "end": TUESDAY["end"]},
+    )
+    assert refused(oncall, "POST", f"{path}/{swap['id']}/accept") == (409, "nothing_to_swap")
+    # The request is still pending and can be declined; the schedule is as the override left it.
+    assert call(oncall, "POST", f"{path}/{swap['id']}/decline")["status"] == "declined"
+    assert {user for user, _, _ in shifts(oncall, "offcall", *DAY)} == {"chandra"}
