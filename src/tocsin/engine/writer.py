@@ -248,8 +248,14 @@ class GroupCommitWriter:
     async def _write(self, store: IngestStore, batch: list[_Submission]) -> None:
         cur = store.begin()
         try:
-            # Work runs first: the events it produces join the batch's dedup plan.
-            per_sub = [[*(sub.work(store, cur) if sub.work else ()), *sub.alerts] for sub in batch]
+            # Work runs first: the events it produces join the batch's dedup plan. It
+            # updates rows other processes may hold (a heartbeat pinged in two, a timer
+            # being fired), so it may wait too.
+            def work() -> list[list[AlertEvent]]:
+                return [[*(sub.work(store, cur) if sub.work else ()), *sub.alerts] for sub in batch]
+
+            has_work = any(sub.work for sub in batch)
+            per_sub = await self._may_wait(store, work) if has_work else work()
             events = [e for sub_events in per_sub for e in sub_events]
             changes = [c for sub in batch for c in sub.changes]
             if events:

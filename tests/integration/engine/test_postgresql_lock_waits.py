@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 
 from tests.support.writer_world import route_of, writer_world
 from tocsin.alerts.ingest_store import IngestStore
+from tocsin.core.dedup import Outcome
 from tocsin.core.events import Action, AlertEvent, Route
 from tocsin.engine.writer import GroupCommitWriter
 
@@ -48,11 +49,38 @@ def _hold_incident(store: IngestStore, cur: Any, route: Route) -> None:
     store.open_incidents(cur, [(route.service_id, "")])  # FOR UPDATE, as a resolver does
 
 
+def _hold_service(store: IngestStore, cur: Any, route: Route) -> None:
+    cur.execute("SELECT id FROM services WHERE id = %s FOR UPDATE", (route.service_id,))
+
+
+def _trigger(writer: GroupCommitWriter, route: Route) -> Awaitable[list[Outcome]]:
+    return writer.submit([event(route, Action.TRIGGER, "db-1")])
+
+
+def _work_touching_the_service(writer: GroupCommitWriter, route: Route) -> Awaitable[list[Outcome]]:
+    """Work inside the batch (a heartbeat ping, a timer) that updates a row, then raises an
+    alert event."""
+
+    def work(store: IngestStore, cur: Any) -> list[AlertEvent]:
+        cur.execute("UPDATE services SET name = name WHERE id = %s", (route.service_id,))
+        return [event(route, Action.TRIGGER, "db-1")]
+
+    return writer.run(work)
+
+
 @pytest.mark.parametrize(
-    "hold", [_hold_keys, _hold_incident], ids=["dedup-key-lock", "incident-row-lock"]
+    ("hold", "send"),
+    [
+        (_hold_keys, _trigger),
+        (_hold_incident, _trigger),
+        (_hold_service, _work_touching_the_service),
+    ],
+    ids=["dedup-key-lock", "incident-row-lock", "row-lock-in-work"],
 )
 def test_the_loop_runs_while_the_writer_waits_for_another_writer(
-    world: tuple[Engine, Route], hold: Callable[[IngestStore, Any, Route], None]
+    world: tuple[Engine, Route],
+    hold: Callable[[IngestStore, Any, Route], None],
+    send: Callable[[GroupCommitWriter, Route], Awaitable[list[Outcome]]],
 ) -> None:
     engine, route = world
 
@@ -69,9 +97,7 @@ def test_the_loop_runs_while_the_writer_waits_for_another_writer(
             release = threading.Timer(SAFETY_RELEASE_SECONDS, other.rollback)
             release.start()
             try:
-                pending = asyncio.ensure_future(
-                    writer.submit([event(route, Action.TRIGGER, "db-1")])
-                )
+                pending = asyncio.ensure_future(send(writer, route))
                 ticks = 0
                 for _ in range(20):  # the loop keeps running while the writer waits...
                     await asyncio.sleep(0.01)
