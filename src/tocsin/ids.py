@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import threading
 from datetime import datetime
 
 # base32hex (RFC 4648) in lower case: the digits sort like the bits they encode.
@@ -17,7 +18,10 @@ class _Sequence:
 
     Starting each millisecond at a random value keeps ids of different processes apart;
     counting up within it (as ULID's monotonic mode does) means one process never makes
-    the same id twice, even at tens of thousands of ids per second.
+    the same id twice, even at tens of thousands of ids per second. The loop, the commit
+    thread and the API's worker threads all make ids, so the count is read and moved
+    under a lock: CPython 3.11 happens never to switch threads inside that step (nothing
+    there checks for a switch), but nothing promises it will stay so.
     """
 
     def __init__(self) -> None:
@@ -25,19 +29,23 @@ class _Sequence:
         self.low = 0
         self.head_of = -1  # millis >> 8, whose eight digits are in ``head``
         self.head = ""
+        self._lock = threading.Lock()
 
     def new_id(self, when: datetime) -> str:
         millis = int(when.timestamp() * 1000)
-        if millis == self.millis and self.low < 0xFFFFFFFF:
-            self.low += 1
-        else:
-            self.millis, self.low = millis, int.from_bytes(os.urandom(4), "big") >> 1
-        # The 80 bits as two 40-bit halves of eight digits: millis >> 8, then the last
-        # 8 bits of millis and the 32 low bits. The first half changes every 256 ms.
-        if millis >> 8 != self.head_of:
-            self.head_of = millis >> 8
-            self.head = _digits(self.head_of)
-        return self.head + _digits((millis & 0xFF) << 32 | self.low)
+        with self._lock:
+            if millis == self.millis and self.low < 0xFFFFFFFF:
+                self.low += 1
+            else:
+                self.millis, self.low = millis, int.from_bytes(os.urandom(4), "big") >> 1
+            low = self.low
+            # The 80 bits as two 40-bit halves of eight digits: millis >> 8, then the last
+            # 8 bits of millis and the 32 low bits. The first half changes every 256 ms.
+            if millis >> 8 != self.head_of:
+                self.head_of = millis >> 8
+                self.head = _digits(self.head_of)
+            head = self.head
+        return head + _digits((millis & 0xFF) << 32 | low)
 
 
 def _digits(value: int) -> str:
