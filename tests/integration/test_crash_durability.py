@@ -1,4 +1,7 @@
-"""Kill -9 during ingest: every event that got a 202 is stored, and no alert has a twin."""
+"""Kill -9 during ingest: every event that got a 202 is stored, and no alert has a twin.
+
+On PostgreSQL also with two worker processes, both killed at once while their batches
+wait for each other's locks (the hot keys are sent to both)."""
 
 from __future__ import annotations
 
@@ -50,11 +53,17 @@ def _stream(url: str, sender: int, stop: threading.Event, accepted: list[tuple[s
                 accepted.append((action, key))
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
-def test_sigkill_mid_stream_loses_no_accepted_event(backend: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("backend", "workers"),
+    [*((backend, 1) for backend in BACKENDS), ("postgresql", 2)],
+    ids=[*BACKENDS, "postgresql-2-workers"],
+)
+def test_sigkill_mid_stream_loses_no_accepted_event(
+    backend: str, workers: int, tmp_path: Path
+) -> None:
     with database_url(backend, tmp_path) as url:
         run_cli(url, "apply", "-f", str(write_world(tmp_path)))
-        server = start_server(url, tmp_path / "server.log")
+        server = start_server(url, tmp_path / "server.log", "--workers", str(workers))
         accepted: list[tuple[str, str]] = []
         stop = threading.Event()
         with ThreadPoolExecutor(SENDERS) as pool:
@@ -62,7 +71,7 @@ def test_sigkill_mid_stream_loses_no_accepted_event(backend: str, tmp_path: Path
             # Kill once enough events are in (or the senders' time is up), mid-stream.
             while len(accepted) < KILL_AFTER and not all(f.done() for f in senders):
                 time.sleep(0.01)
-            server.kill()  # SIGKILL while requests are in flight
+            server.kill()  # SIGKILL (to every worker) while requests are in flight
             stop.set()
         assert accepted, "no event was accepted before the kill"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -39,8 +40,10 @@ class ServerProcess:
         return httpx.Client(base_url=self.url, timeout=10, **kwargs)  # type: ignore[arg-type]
 
     def kill(self) -> None:
-        """SIGKILL: no chance to flush or clean up."""
-        self.proc.send_signal(signal.SIGKILL)
+        """SIGKILL to every process of the server (``--workers`` children too): no
+        chance to flush or clean up."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
         self.proc.wait(timeout=10)
 
     def stop(self) -> None:
@@ -93,6 +96,7 @@ def start_server(
         env=tocsin_env(database_url),
         stdout=log,
         stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group: kill() reaches its workers too
     )
     scheme = "https" if ready_context is not None else "http"
     server = ServerProcess(
