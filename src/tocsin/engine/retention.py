@@ -21,7 +21,7 @@ TIMER_KIND = "retention"
 TIMER_SUBJECT = "all"
 RUN_EVERY = timedelta(hours=1)
 AGAIN_SOON = timedelta(seconds=10)
-CHUNK = 5000
+CHUNK = 2000  # 9 ms for both tables on SQLite here: short enough to sit inside a batch
 MIN_CHANGE_DAYS = 90
 
 
