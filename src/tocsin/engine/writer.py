@@ -81,6 +81,7 @@ class GroupCommitWriter:
         self._raw: Any = None
         self._checkpointer: asyncio.Task[None] | None = None
         self._catch_up = False  # the writer should finish a checkpoint between batches
+        self._stopping = False  # stop() was called: write what is queued, then return
         self._checkpoint_every = checkpoint_every  # seconds; None: only when asked
         self._committer = ThreadPoolExecutor(1, thread_name_prefix="tocsin-commit")
         self.batches_committed = 0
@@ -89,6 +90,7 @@ class GroupCommitWriter:
     def start(self) -> None:
         """Start the writer task on the running loop."""
         if self._task is None:
+            self._stopping = False
             self._wakeup = asyncio.Event()
             self._raw = self._engine.raw_connection()
             dialect = self._engine.dialect.name
@@ -107,20 +109,28 @@ class GroupCommitWriter:
             self._task = asyncio.get_running_loop().create_task(self._run(), name="tocsin-writer")
 
     async def stop(self) -> None:
-        """Write what is queued, then stop."""
+        """Finish the batch in progress, write what is queued, then stop.
+
+        The writer is asked to stop rather than cancelled: a cancelled batch would leave
+        its transaction open on the connection (a step of it may still be running on the
+        commit thread) for the next one to join, and its senders without an answer.
+        """
         if self._task is None:
             return
-        for task in (self._task, self._checkpointer):
-            if task is not None:
-                task.cancel()
+        assert self._wakeup is not None
+        self._stopping = True
+        self._wakeup.set()
+        try:
+            await self._task  # returns once nothing is left to write
+        finally:
+            if self._checkpointer is not None:
+                self._checkpointer.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
-                    await task
-        self._task = self._checkpointer = None
-        while self._pending:
-            await self._flush()
-        if self._raw is not None:
-            self._raw.close()
-            self._raw, self._store = None, None
+                    await self._checkpointer
+            self._task = self._checkpointer = None
+            if self._raw is not None:
+                self._raw.close()
+                self._raw, self._store = None, None
 
     async def submit(
         self, alerts: Sequence[AlertEvent] = (), changes: Sequence[ChangeEvent] = ()
@@ -135,7 +145,7 @@ class GroupCommitWriter:
         return await self._enqueue(_Submission((), (), self._future(), work))
 
     def _future(self) -> asyncio.Future[list[Outcome]]:
-        if self._wakeup is None:
+        if self._wakeup is None or self._stopping:
             raise StorageError("the writer is not running")
         return asyncio.get_running_loop().create_future()
 
@@ -183,6 +193,8 @@ class GroupCommitWriter:
                     await self._finish_checkpoint()
                 if self._pending:
                     await self._flush()
+            if self._stopping:
+                return
 
     def request_checkpoint(self) -> None:
         """Have the writer finish a checkpoint (SQLite) before its next batch."""
