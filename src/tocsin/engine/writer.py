@@ -92,21 +92,50 @@ class GroupCommitWriter:
         if self._task is None:
             self._stopping = False
             self._wakeup = asyncio.Event()
-            self._raw = self._engine.raw_connection()
-            dialect = self._engine.dialect.name
-            self._store = IngestStore(self._raw.driver_connection, dialect, self._payload_limit)
-            if dialect == "sqlite":
-                # Checkpoints copy the WAL into the database file and fsync it: done inside
-                # a commit they would stall ingest, so a background task does them instead.
-                # Once a checkpoint has copied every frame, the next write starts the WAL
-                # over; the size limit then gives back what a burst made it grow to.
-                self._raw.driver_connection.execute("PRAGMA wal_autocheckpoint=0")
-                self._raw.driver_connection.execute(f"PRAGMA journal_size_limit={WAL_KEEP}")
-                if self._checkpoint_every is not None:
-                    self._checkpointer = asyncio.get_running_loop().create_task(
-                        self._checkpoint_forever(self._checkpoint_every), name="tocsin-checkpoint"
-                    )
+            self._connect()
+            if self._engine.dialect.name == "sqlite" and self._checkpoint_every is not None:
+                self._checkpointer = asyncio.get_running_loop().create_task(
+                    self._checkpoint_forever(self._checkpoint_every), name="tocsin-checkpoint"
+                )
             self._task = asyncio.get_running_loop().create_task(self._run(), name="tocsin-writer")
+
+    def _connect(self) -> IngestStore:
+        """Open the writer's own connection (at start, and after the old one was lost)."""
+        raw: Any = self._engine.raw_connection()
+        dialect = self._engine.dialect.name
+        if dialect == "sqlite":
+            # Checkpoints copy the WAL into the database file and fsync it: done inside a
+            # commit they would stall ingest, so a background task does them instead. Once
+            # a checkpoint has copied every frame, the next write starts the WAL over; the
+            # size limit then gives back what a burst made it grow to.
+            raw.driver_connection.execute("PRAGMA wal_autocheckpoint=0")
+            raw.driver_connection.execute(f"PRAGMA journal_size_limit={WAL_KEEP}")
+        self._raw = raw
+        self._store = IngestStore(raw.driver_connection, dialect, self._payload_limit)
+        return self._store
+
+    def _connection_lost(self) -> bool:
+        """Whether the writer's connection is gone (PostgreSQL restarted or failed over,
+        the network cut): psycopg marks such a connection broken or closed."""
+        driver = self._raw.driver_connection if self._raw is not None else None
+        return driver is None or bool(
+            getattr(driver, "broken", False) or getattr(driver, "closed", False)
+        )
+
+    def _reconnect(self) -> IngestStore | None:
+        """Replace a lost connection; None while the database cannot be reached (the next
+        batch tries again)."""
+        if self._raw is not None:
+            with contextlib.suppress(Exception):
+                self._raw.invalidate()
+            self._raw, self._store = None, None
+        try:
+            store = self._connect()
+        except Exception as error:
+            log.warning("the database cannot be reached (%s); ingest answers 503", error)
+            return None
+        log.warning("the writer's database connection was lost; reconnected")
+        return store
 
     async def stop(self) -> None:
         """Finish the batch in progress, write what is queued, then stop.
@@ -219,10 +248,16 @@ class GroupCommitWriter:
                 break
         batch = self._pending[:count]
         del self._pending[:count]
-        assert self._store is not None
-        await self._commit(self._store, batch)
+        store = self._store if not self._connection_lost() else self._reconnect()
+        if store is None:
+            for sub in batch:
+                _settle(sub, StorageError("the database cannot be reached"))
+            return
+        await self._commit(store, batch)
 
-    async def _commit(self, store: IngestStore, batch: list[_Submission]) -> None:
+    async def _commit(
+        self, store: IngestStore, batch: list[_Submission], *, retried: bool = False
+    ) -> None:
         try:
             await self._write(store, batch)
             # The fsync runs on a thread (the driver releases the GIL): requests keep
@@ -231,6 +266,14 @@ class GroupCommitWriter:
         except Exception:
             with contextlib.suppress(Exception):
                 store.rollback()
+            if self._connection_lost():
+                # Nothing of it was committed: write it again on a new connection, once.
+                if not retried and (fresh := self._reconnect()) is not None:
+                    await self._commit(fresh, batch, retried=True)
+                    return
+                for sub in batch:
+                    _settle(sub, StorageError("the database connection was lost"))
+                return
             if len(batch) == 1:
                 log.exception("ingest batch failed; the sender is told to retry")
                 _settle(batch[0], StorageError("could not store the event"))
@@ -238,7 +281,7 @@ class GroupCommitWriter:
             # One bad submission must not fail its neighbours: retry each on its own.
             log.warning("ingest batch of %d failed; retrying one by one", len(batch))
             for sub in batch:
-                await self._commit(store, [sub])
+                await self._commit(store, [sub], retried=retried)
             return
         size = 0
         for sub in batch:
