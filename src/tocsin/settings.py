@@ -7,6 +7,9 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# Change records are kept at least this long after they arrive.
+MIN_CHANGE_RETENTION_DAYS = 90
+
 
 class Settings(BaseSettings):
     """Everything a Tocsin process needs to know before it touches the database."""
@@ -36,7 +39,9 @@ class Settings(BaseSettings):
         default=65536, ge=1024, description="bytes of raw payload kept per event"
     )
     change_retention_days: int = Field(
-        default=400, ge=90, description="days change records are kept (at least 90)"
+        default=400,
+        ge=MIN_CHANGE_RETENTION_DAYS,
+        description=f"days change records are kept (at least {MIN_CHANGE_RETENTION_DAYS})",
     )
     opsgenie_request_retention_days: int = Field(
         default=30, ge=1, description="days Opsgenie request-status records are kept"

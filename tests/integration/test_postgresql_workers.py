@@ -19,14 +19,10 @@ from sqlalchemy import create_engine, text
 
 from tests.support.databases import postgres_database
 from tests.support.server import run_cli, start_server
+from tests.support.writer_world import one_service_world
 
 KEY = "ffffffffffffffffffffffffffffff03"
-WORLD = f"""
-version: 1
-services:
-  - name: web
-    integrations: [{{name: pd, type: pagerduty, key: "{KEY}"}}]
-"""
+WORLD = one_service_world(KEY)
 KEYS = 40
 ROUNDS = 6
 

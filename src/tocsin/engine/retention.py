@@ -16,25 +16,25 @@ from typing import Any
 
 from tocsin.alerts.ingest_store import IngestStore
 from tocsin.engine.timers import Firing, Timer, TimerHandler
+from tocsin.settings import MIN_CHANGE_RETENTION_DAYS
 
 TIMER_KIND = "retention"
 TIMER_SUBJECT = "all"
 RUN_EVERY = timedelta(hours=1)
 AGAIN_SOON = timedelta(seconds=10)
 CHUNK = 2000  # 9 ms for both tables on SQLite here: short enough to sit inside a batch
-MIN_CHANGE_DAYS = 90
 
 
 @dataclass(frozen=True, slots=True)
 class Retention:
-    """How long records are kept."""
+    """How long records are kept (the defaults are the settings', ``tocsin.settings``)."""
 
-    change_days: int = 400
-    opsgenie_request_days: int = 30
+    change_days: int
+    opsgenie_request_days: int
 
     def __post_init__(self) -> None:
-        if self.change_days < MIN_CHANGE_DAYS:
-            raise ValueError(f"change records are kept at least {MIN_CHANGE_DAYS} days")
+        if self.change_days < MIN_CHANGE_RETENTION_DAYS:
+            raise ValueError(f"change records are kept at least {MIN_CHANGE_RETENTION_DAYS} days")
         if self.opsgenie_request_days < 1:
             raise ValueError("Opsgenie request records are kept at least 1 day")
 

@@ -134,7 +134,7 @@ def test_a_backlog_is_deleted_a_chunk_at_a_time(
         ],
     )
     clock = ManualClock(T0)
-    policy = retention.Retention(change_days=90)
+    policy = retention.Retention(change_days=90, opsgenie_request_days=30)
     remaining = []
     dues = []
     for _ in range(3):
@@ -152,4 +152,4 @@ def test_a_backlog_is_deleted_a_chunk_at_a_time(
 
 def test_change_records_are_kept_at_least_90_days() -> None:
     with pytest.raises(ValueError, match="at least 90 days"):
-        retention.Retention(change_days=30)
+        retention.Retention(change_days=30, opsgenie_request_days=30)
