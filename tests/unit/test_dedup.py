@@ -217,3 +217,20 @@ def test_one_batch_equals_the_same_events_one_at_a_time(steps: list[tuple[Action
                     a.id, a.service_id, a.integration_id, a.dedup_key, a.status, a.incident_id
                 )
     assert together == one_by_one
+
+
+def test_a_repeat_trigger_keeps_a_noise_hold_until_its_end() -> None:
+    paused = Route("int-am", "svc-am", "alertmanager", pause_new_alerts=timedelta(seconds=90))
+    first = plan_batch([event(Action.TRIGGER, "k", paused)], {}, {}, ids())
+    [held] = first.alerts.values()
+    assert held.suppressed_by == "transient_pause:k"
+    stored = OpenAlert(
+        held.id, "svc-am", "int-am", "k", AlertStatus.TRIGGERED, None, held.suppressed_by,
+        held.suppressed_until,
+    )  # fmt: skip
+    for at, pages in ((30, False), (89, False), (90, True)):
+        plan = plan_batch(
+            [event(Action.TRIGGER, "k", paused, at=at)], {("svc-am", "k"): stored}, {}, ids()
+        )
+        [change] = plan.alerts.values()
+        assert (change.incident_id is not None) is pages, at

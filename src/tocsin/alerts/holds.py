@@ -18,8 +18,8 @@ from typing import Any
 import msgspec
 
 from tocsin.alerts.ingest_store import IngestStore
-from tocsin.core.events import Action, AlertEvent, Route, Severity
-from tocsin.core.grouping import GroupingMode
+from tocsin.catalog.routes import route_columns, service_route
+from tocsin.core.events import Action, AlertEvent, Severity
 from tocsin.engine.timers import Firing, Timer
 
 TIMER_KIND = "hold_sweep"
@@ -42,26 +42,15 @@ def sweep_handler(
         p = store.mark
         cur.execute(
             "SELECT a.id, a.service_id, a.integration_id, a.dedup_key, a.summary, a.source, "
-            "a.severity, a.labels, a.suppressed_by, s.incident_grouping, "
-            "s.auto_resolve_incidents FROM alerts a JOIN services s ON s.id = a.service_id "
+            f"a.severity, a.labels, a.suppressed_by, {route_columns('s')} "
+            "FROM alerts a JOIN services s ON s.id = a.service_id "
             f"WHERE a.suppressed_until IS NOT NULL AND a.suppressed_until <= {p} "
             "AND a.status <> 'resolved' ORDER BY a.suppressed_until LIMIT 500",
             (store.db_time(now),),
         )
-        for (
-            aid,
-            sid,
-            iid,
-            key,
-            summary,
-            source,
-            severity,
-            labels,
-            held_by,
-            grouping,
-            auto,
-        ) in cur.fetchall():
-            route = Route(iid, sid, "tocsin", GroupingMode(grouping), bool(auto))
+        for row in cur.fetchall():
+            aid, sid, iid, key, summary, source, severity, labels, held_by = row[:9]
+            route = service_route(iid, sid, "tocsin", row[9:])
             kind, _, name = (held_by or "").partition(":")
             resolve = kind == "maintenance_window" and on_end(name) == "resolve"
             action = Action.RESOLVE if resolve else Action.REEVALUATE
@@ -90,11 +79,11 @@ def _stale(store: IngestStore, cur: Any, now: datetime) -> list[AlertEvent]:
     ``auto_resolve_after`` (a sender that never resolves must not leave them open)."""
     p = store.mark
     cur.execute(
-        "SELECT id, incident_grouping, auto_resolve_incidents, auto_resolve_after_seconds "
-        "FROM services WHERE auto_resolve_after_seconds IS NOT NULL AND archived_at IS NULL"
+        f"SELECT s.id, s.auto_resolve_after_seconds, {route_columns('s')} FROM services s "
+        "WHERE s.auto_resolve_after_seconds IS NOT NULL AND s.archived_at IS NULL"
     )
     events = []
-    for sid, grouping, auto, seconds in cur.fetchall():
+    for sid, seconds, *rules in cur.fetchall():
         cutoff = now - timedelta(seconds=seconds)
         cur.execute(
             "SELECT id, integration_id, dedup_key FROM alerts WHERE service_id = "
@@ -102,7 +91,7 @@ def _stale(store: IngestStore, cur: Any, now: datetime) -> list[AlertEvent]:
             (sid, store.db_time(cutoff)),
         )
         for aid, iid, key in cur.fetchall():
-            route = Route(iid, sid, "tocsin", GroupingMode(grouping), bool(auto))
+            route = service_route(iid, sid, "tocsin", rules)
             raw = _json({"tocsin": "auto-resolved", "quiet_for_seconds": seconds, "alert_id": aid})
             events.append(AlertEvent(route, Action.RESOLVE, key, now, raw.decode()))
     return events
@@ -112,14 +101,14 @@ def _orphaned_heartbeat_alerts(store: IngestStore, cur: Any, now: datetime) -> l
     """Resolve events for open alerts of heartbeats that were deleted: no ping can ever
     resolve them any more (a heartbeat's alerts come through the heartbeat itself)."""
     cur.execute(
-        "SELECT a.id, a.service_id, a.integration_id, a.dedup_key, s.incident_grouping, "
-        "s.auto_resolve_incidents FROM alerts a JOIN services s ON s.id = a.service_id "
+        f"SELECT a.id, a.service_id, a.integration_id, a.dedup_key, {route_columns('s')} "
+        "FROM alerts a JOIN services s ON s.id = a.service_id "
         "WHERE a.dedup_key LIKE 'heartbeat:%' AND a.status <> 'resolved' "
         "AND NOT EXISTS (SELECT 1 FROM heartbeats h WHERE h.id = a.integration_id) LIMIT 500"
     )
     events = []
-    for aid, sid, iid, key, grouping, auto in cur.fetchall():
-        route = Route(iid, sid, "heartbeat", GroupingMode(grouping), bool(auto))
+    for aid, sid, iid, key, *rules in cur.fetchall():
+        route = service_route(iid, sid, "heartbeat", rules)
         raw = _json({"tocsin": "heartbeat deleted", "alert_id": aid}).decode()
         events.append(AlertEvent(route, Action.RESOLVE, key, now, raw))
     return events

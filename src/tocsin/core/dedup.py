@@ -124,6 +124,10 @@ class BatchPlan:
         return [a for a in self.alerts.values() if not a.is_new]
 
 
+# The service's own noise rules, as recorded in ``suppressed_by`` (see ``noise_hold``).
+NOISE_HOLDS = frozenset({"flapping", "transient_pause"})
+
+
 def _never(_: AlertEvent) -> Suppression | None:
     return None
 
@@ -298,12 +302,22 @@ def _recheck_hold(
     new_id: Callable[[datetime], str],
     suppress: Callable[[AlertEvent], Suppression | None],
 ) -> None:
-    """A held alert that triggers again: still held, or (hold over) it pages now."""
+    """A held alert that triggers again (or whose hold ended): still held, or it pages now.
+
+    A window or silence in force holds it. A noise hold (flapping, transient pause) is not
+    re-decided by a repeat: senders such as Alertmanager and Grafana resend every interval,
+    and the first resend must not end the pause; the hold lasts until its end.
+    """
     if change.suppressed_by is None:
         return
+    until = change.suppressed_until
+    noise = change.suppressed_by.partition(":")[0] in NOISE_HOLDS
+    noise_until = until if noise and until is not None and event.received_at < until else None
     held = suppress(event)
-    if held is not None:
+    if held is not None and (noise_until is None or held.until > noise_until):
         change.suppressed_by, change.suppressed_until = held.reason, held.until
+        return
+    if noise_until is not None:
         return
     change.suppressed_by = change.suppressed_until = None
     change.incident_id = _incident_for(event, plan, incident_for_service, new_id)

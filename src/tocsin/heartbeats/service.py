@@ -15,8 +15,8 @@ from typing import Any
 import msgspec
 
 from tocsin.alerts.ingest_store import IngestStore
+from tocsin.catalog.routes import route_columns, service_route
 from tocsin.core.events import Action, AlertEvent, Route, Severity
-from tocsin.core.grouping import GroupingMode
 from tocsin.engine.timers import Firing, Timer, arm
 from tocsin.engine.writer import Work
 
@@ -62,19 +62,19 @@ def load(store: IngestStore, cur: Any, *, by: str, value: str) -> Heartbeat | No
         raise ValueError(by)
     cur.execute(
         "SELECT h.id, h.name, h.service_id, h.interval_seconds, h.grace_seconds, "
-        "h.last_ping_at, h.expired_at, h.created_at, s.incident_grouping, "
-        "s.auto_resolve_incidents FROM heartbeats h JOIN services s ON s.id = h.service_id "
+        f"h.last_ping_at, h.expired_at, h.created_at, {route_columns('s')} "
+        "FROM heartbeats h JOIN services s ON s.id = h.service_id "
         f"WHERE h.{by} = {store.mark} AND s.archived_at IS NULL",
         (value,),
     )
     row = cur.fetchone()
     if row is None:
         return None
-    hid, name, sid, interval, grace, last, expired, created, grouping, auto = row
+    hid, name, sid, interval, grace, last, expired, created = row[:8]
     return Heartbeat(
         id=hid,
         name=name,
-        route=Route(hid, sid, "heartbeat", GroupingMode(grouping), bool(auto)),
+        route=service_route(hid, sid, "heartbeat", row[8:]),
         interval=timedelta(seconds=interval),
         grace=timedelta(seconds=grace),
         last_ping_at=store.from_db_time(last),

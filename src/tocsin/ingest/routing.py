@@ -10,12 +10,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
 
 from sqlalchemy import Engine, select
 
+from tocsin.catalog.routes import SERVICE_ROUTE_COLUMNS, service_route
 from tocsin.core.events import Route
-from tocsin.core.grouping import GroupingMode
 from tocsin.ingest.generic import GenericMapping
 from tocsin.store.schema import change_source_services, change_sources, integrations, services
 
@@ -82,6 +81,7 @@ class KeyDirectory:
         """Read every key from the database (blocking; call it off the event loop)."""
         keys: dict[str, KeyInfo] = {}
         with self._engine.connect() as conn:
+            route_cols = [services.c[name] for name in SERVICE_ROUTE_COLUMNS]
             for row in conn.execute(
                 select(
                     integrations.c.id,
@@ -90,33 +90,19 @@ class KeyDirectory:
                     integrations.c.type,
                     integrations.c.key,
                     integrations.c.rate_limit_per_minute,
-                    services.c.incident_grouping,
-                    services.c.auto_resolve_incidents,
-                    services.c.pause_new_alerts_seconds,
-                    services.c.flap_changes,
-                    services.c.flap_window_seconds,
-                    services.c.grouping_window_seconds,
-                    services.c.grouping_labels,
                     integrations.c.mapping,
+                    *route_cols,
                 )
                 .join(services, services.c.id == integrations.c.service_id)
                 .where(services.c.archived_at.is_(None))
             ):
-                iid, sid, name, itype, key, limit, grouping, auto, pause, flaps, flap_s = row[:11]
-                window, labels = row[11], row[12]
-                route = Route(
-                    iid,
-                    sid,
-                    itype,
-                    GroupingMode(grouping),
-                    bool(auto),
-                    timedelta(seconds=pause) if pause else None,
-                    flaps,
-                    timedelta(seconds=flap_s) if flap_s else None,
-                    timedelta(seconds=window) if window else None,
-                    tuple(labels or ()),
+                iid, sid, name, itype, key, limit, mapping_definition = row[:7]
+                route = service_route(iid, sid, itype, row[7:])
+                mapping = (
+                    GenericMapping.model_validate(mapping_definition)
+                    if mapping_definition
+                    else None
                 )
-                mapping = GenericMapping.model_validate(row[13]) if row[13] else None
                 keys[key] = KeyInfo(route, (sid,), f"integration:{name}", limit, mapping)
             members: dict[str, list[str]] = {}
             for csid, sid in conn.execute(select(change_source_services)):

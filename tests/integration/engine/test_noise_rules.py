@@ -142,3 +142,43 @@ def test_an_alert_not_triggered_again_for_auto_resolve_after_resolves(engine: En
 
     world.run(body)
     assert world.alerts("stale")[0][0] == "resolved"
+
+
+def test_a_resend_during_the_transient_pause_keeps_the_alert_held(engine: Engine) -> None:
+    world = World(engine)
+
+    async def body(writer: GroupCommitWriter, sweeper: TimerService) -> None:
+        await writer.submit([world.event(Action.TRIGGER, "resent")])
+        for _ in range(2):  # Alertmanager and Grafana resend a firing alert every interval
+            world.clock.advance(timedelta(seconds=30))
+            await writer.submit([world.event(Action.TRIGGER, "resent")])
+            await world.sweep(writer, sweeper)
+            assert world.alerts("resent") == [("triggered", "transient_pause:resent", None)]
+        world.clock.advance(timedelta(seconds=31))  # 91 s after the first trigger
+        await world.sweep(writer, sweeper)
+
+    world.run(body)
+    [(status, held, incident)] = world.alerts("resent")
+    assert (status, held) == ("triggered", None)
+    assert incident is not None  # the pause ran to its end, then it paged
+
+
+def test_a_resend_of_a_flapping_alert_keeps_it_held_until_the_flap_window_ends(
+    engine: Engine,
+) -> None:
+    world = World(engine)
+
+    async def body(writer: GroupCommitWriter, sweeper: TimerService) -> None:
+        for action in [Action.TRIGGER, Action.RESOLVE] * 2 + [Action.TRIGGER]:
+            await writer.submit([world.event(action, "flappy")])
+            world.clock.advance(timedelta(minutes=1))
+        await writer.submit([world.event(Action.TRIGGER, "flappy")])  # a resend, 1 min later
+        await world.sweep(writer, sweeper)
+        assert world.alerts("flappy")[-1] == ("triggered", "flapping:flappy", None)
+        world.clock.advance(timedelta(minutes=10))  # the flap hold (10 minutes) is over
+        await world.sweep(writer, sweeper)
+
+    world.run(body)
+    status, held, incident = world.alerts("flappy")[-1]
+    assert (status, held) == ("triggered", None)
+    assert incident is not None
