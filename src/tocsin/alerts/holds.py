@@ -11,16 +11,18 @@ records these as events with a ``tocsin`` payload.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import msgspec
+from sqlalchemy import Connection, update
 
 from tocsin.alerts.ingest_store import IngestStore
 from tocsin.catalog.routes import route_columns, service_route
 from tocsin.core.events import Action, AlertEvent, Severity
-from tocsin.engine.timers import Firing, Timer
+from tocsin.core.suppression import Suppression
+from tocsin.engine.timers import Firing, Timer, TimerHandler
+from tocsin.store.schema import alerts
 
 TIMER_KIND = "hold_sweep"
 TIMER_SUBJECT = "all"
@@ -28,13 +30,45 @@ SWEEP_EVERY = timedelta(seconds=15)
 _json = msgspec.json.Encoder().encode
 
 
-def sweep_handler(
-    on_end: Callable[[str], str],
-) -> Callable[[IngestStore, Any, Timer, datetime], Firing]:
-    """The timer handler, given each window's ``on_end`` (``reevaluate`` or ``resolve``).
+class HoldRules(Protocol):
+    """The windows and silences in force (``engine.suppressions.SuppressionDirectory``)."""
 
-    Whether a re-evaluated alert is held again is decided by the dedup plan, which asks
-    the live windows and silences, like for any trigger.
+    def reload_within(self, store: IngestStore, cur: Any, now: datetime) -> None:
+        """Read them again, in the sweep's own transaction."""
+
+    def window_on_end(self, name: str) -> str:
+        """``reevaluate`` or ``resolve``: what a window's held alerts do when it ends."""
+
+    def check(self, event: AlertEvent) -> Suppression | None:
+        """What holds this event's alert at its time, if anything."""
+
+
+def release_held_by(conn: Connection, reason: str, now: datetime) -> int:
+    """End the holds recorded as ``reason`` now: the next sweep looks at those alerts again.
+
+    Called in the transaction that ends a silence early or changes or removes a window, so
+    alerts of senders that never resend do not stay held until the hold's original end.
+    Alerts the changed window or another hold still covers are held again by the sweep.
+    """
+    result = conn.execute(
+        update(alerts)
+        .where(
+            alerts.c.suppressed_by == reason,
+            alerts.c.suppressed_until > now,
+            alerts.c.status != "resolved",
+        )
+        .values(suppressed_until=now)
+    )
+    return int(result.rowcount or 0)
+
+
+def sweep_handler(rules: HoldRules) -> TimerHandler:
+    """The timer handler, given the windows and silences in force.
+
+    The rules are read again before held alerts are released: a silence ended or a window
+    changed in another process (``tocsin apply``) must be seen by this sweep, not held
+    again by a stale copy. Whether a re-evaluated alert is held again is decided by the
+    dedup plan, which asks the same rules, like for any trigger.
     """
 
     def handle(store: IngestStore, cur: Any, timer: Timer, now: datetime) -> Firing:
@@ -48,16 +82,17 @@ def sweep_handler(
             "AND a.status <> 'resolved' ORDER BY a.suppressed_until LIMIT 500",
             (store.db_time(now),),
         )
-        for row in cur.fetchall():
+        rows = cur.fetchall()
+        if rows:
+            rules.reload_within(store, cur, now)
+        for row in rows:
             aid, sid, iid, key, summary, source, severity, labels, held_by = row[:9]
             route = service_route(iid, sid, "tocsin", row[9:])
             kind, _, name = (held_by or "").partition(":")
-            resolve = kind == "maintenance_window" and on_end(name) == "resolve"
-            action = Action.RESOLVE if resolve else Action.REEVALUATE
             raw = _json({"tocsin": "hold ended", "held_by": held_by, "alert_id": aid}).decode()
             event = AlertEvent(
                 route=route,
-                action=action,
+                action=Action.REEVALUATE,
                 dedup_key=key,
                 received_at=now,
                 raw=raw,
@@ -66,6 +101,11 @@ def sweep_handler(
                 severity=Severity(severity),
                 labels=msgspec.json.decode(labels) if isinstance(labels, str) else (labels or {}),
             )
+            # A window that ends with "resolve" resolves its alerts, unless something
+            # (the window, shortened but not over, or another hold) still holds them.
+            ended = rules.check(event) is None
+            if kind == "maintenance_window" and ended and rules.window_on_end(name) == "resolve":
+                event = msgspec.structs.replace(event, action=Action.RESOLVE)
             events.append(event)
         events += _stale(store, cur, now)
         events += _orphaned_heartbeat_alerts(store, cur, now)

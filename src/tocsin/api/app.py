@@ -86,7 +86,7 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
             clock,
             {
                 **TIMER_HANDLERS,
-                holds.TIMER_KIND: holds.sweep_handler(suppressions.window_on_end),
+                holds.TIMER_KIND: holds.sweep_handler(suppressions),
                 retention.TIMER_KIND: retention.retention_handler(
                     retention.Retention(
                         settings.change_retention_days, settings.opsgenie_request_retention_days

@@ -10,9 +10,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Engine, select
+import msgspec
+from sqlalchemy import Engine
 
+from tocsin.alerts.ingest_store import IngestStore
 from tocsin.core.events import AlertEvent
 from tocsin.core.matchers import Matcher
 from tocsin.core.suppression import (
@@ -22,7 +25,6 @@ from tocsin.core.suppression import (
     suppression_for,
     window_from_definition,
 )
-from tocsin.store.schema import maintenance_windows, services, silences
 
 
 class SuppressionDirectory:
@@ -49,27 +51,52 @@ class SuppressionDirectory:
 
     def reload(self, now: datetime) -> None:
         """Read windows and live silences (blocking: call it off the event loop)."""
-        with self._engine.connect() as conn:
-            ids = {name: sid for name, sid in conn.execute(select(services.c.name, services.c.id))}
-            windows, on_end = [], {}
-            for name, definition in conn.execute(
-                select(maintenance_windows.c.name, maintenance_windows.c.definition)
-            ):
-                sids = frozenset(ids[s] for s in definition.get("services", []) if s in ids)
-                windows.append(window_from_definition({**definition, "name": name}, sids))
-                on_end[name] = definition.get("on_end") or "reevaluate"
-            live = [
-                Silence(
-                    id=row.id,
-                    matchers=tuple(Matcher.parse(m) for m in row.matchers),
-                    starts_at=row.starts_at,
-                    ends_at=row.ends_at,
-                    created_by=row.created_by,
-                    comment=row.comment,
-                    service_ids=frozenset(row.service_ids or []),
-                )
-                for row in conn.execute(select(silences).where(silences.c.ends_at > now))
-            ]
+        raw: Any = self._engine.raw_connection()
+        try:
+            store = IngestStore(raw.driver_connection, self._engine.dialect.name)
+            cur = raw.driver_connection.cursor()
+            try:
+                self._read(store, cur, now)
+            finally:
+                cur.close()
+        finally:
+            raw.close()  # back to the pool, its read transaction (PostgreSQL) rolled back
+
+    def reload_within(self, store: IngestStore, cur: Any, now: datetime) -> None:
+        """Read them through the writer's own transaction (the hold sweep does, so what it
+        releases and what still holds come from one snapshot: a window changed by
+        ``tocsin apply`` a moment ago is never held again by a stale copy)."""
+        self._read(store, cur, now)
+
+    def _read(self, store: IngestStore, cur: Any, now: datetime) -> None:
+        # Raw DB-API statements: this also runs inside the writer's transaction, where a
+        # second SQLAlchemy connection on SQLite would wait for the writer's own lock.
+        cur.execute("SELECT name, id FROM services")
+        ids = dict(cur.fetchall())
+        windows, on_end = [], {}
+        cur.execute("SELECT name, definition FROM maintenance_windows")
+        for name, text in cur.fetchall():
+            definition = _json(text)
+            sids = frozenset(ids[s] for s in definition.get("services", []) if s in ids)
+            windows.append(window_from_definition({**definition, "name": name}, sids))
+            on_end[name] = definition.get("on_end") or "reevaluate"
+        cur.execute(
+            "SELECT id, matchers, starts_at, ends_at, created_by, comment, service_ids "
+            f"FROM silences WHERE ends_at > {store.mark}",
+            (store.db_time(now),),
+        )
+        live = [
+            Silence(
+                id=sid,
+                matchers=tuple(Matcher.parse(m) for m in _json(matchers)),
+                starts_at=store.from_db_time(starts) or now,
+                ends_at=store.from_db_time(ends) or now,
+                created_by=created_by,
+                comment=comment,
+                service_ids=frozenset(_json(services) or []),
+            )
+            for sid, matchers, starts, ends, created_by, comment, services in cur.fetchall()
+        ]
         self.windows, self.silences, self.on_end = windows, live, on_end
         self._loaded_at = self._monotonic()
 
@@ -84,3 +111,7 @@ class SuppressionDirectory:
         return suppression_for(
             event.route.service_id, event.labels, event.received_at, self.windows, self.silences
         )
+
+
+def _json(value: Any) -> Any:
+    return msgspec.json.decode(value) if isinstance(value, str | bytes) else value

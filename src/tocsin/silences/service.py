@@ -8,6 +8,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 from sqlalchemy import Connection, insert, select, update
 
+from tocsin.alerts.holds import release_held_by
 from tocsin.core.matchers import Matcher, match_all
 from tocsin.ids import new_id
 from tocsin.store.schema import alerts, services, silences
@@ -146,12 +147,17 @@ def get_silence(conn: Connection, silence_id: str, now: datetime) -> SilenceOut 
 
 
 def expire_silence(conn: Connection, silence_id: str, now: datetime) -> SilenceOut | None:
-    """End a silence now (it stays listed as expired); None when there is no such silence."""
+    """End a silence now (it stays listed as expired); None when there is no such silence.
+
+    The alerts it held are released in the same transaction: the next hold sweep pages
+    them (or holds them again, if another silence or window covers them).
+    """
     conn.execute(
         update(silences)
         .where(silences.c.id == silence_id, silences.c.ends_at > now)
         .values(ends_at=now)
     )
+    release_held_by(conn, f"silence:{silence_id}", now)
     return get_silence(conn, silence_id, now)
 
 

@@ -58,7 +58,7 @@ class World:
             writer = GroupCommitWriter(self.engine, suppress=directory.check)
             writer.start()
             sweeper = TimerService(
-                writer, self.clock, {holds.TIMER_KIND: holds.sweep_handler(directory.window_on_end)}
+                writer, self.clock, {holds.TIMER_KIND: holds.sweep_handler(directory)}
             )
             try:
                 await body(writer, sweeper)

@@ -65,7 +65,7 @@ def run(
         writer = GroupCommitWriter(engine, suppress=directory.check)
         writer.start()
         handlers = {
-            holds.TIMER_KIND: holds.sweep_handler(directory.window_on_end),
+            holds.TIMER_KIND: holds.sweep_handler(directory),
             heartbeats.TIMER_KIND: heartbeats.on_expiry,
         }
         try:

@@ -4,15 +4,21 @@ A window names services (and optionally label matchers) and is one-off (``start`
 ``end``) or recurring (``cron`` or ``days`` + ``at``, with a ``duration``, in a
 ``time_zone``). Alerts in a window are stored, marked with the window's name, and open no
 incident. The whole definition is kept as one JSON document, validated here.
+
+Changing or removing a window releases the alerts it holds in the apply's transaction:
+the next hold sweep pages them, or holds them again where the new definition still
+covers them, so a shortened or deleted window never keeps alerts held until its old end.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import Field, model_validator
 from sqlalchemy import Connection, select
 
+from tocsin.alerts.holds import release_held_by
 from tocsin.core.suppression import window_from_definition
 from tocsin.store.schema import maintenance_windows
 from tocsin.world.kind import TableKind
@@ -80,3 +86,13 @@ class MaintenanceWindows(TableKind):
         definition = {f: change.values.get(f) for f in FIELDS}
         definition["services"] = sorted(definition["services"] or [])
         return {"name": change.key[0], "definition": definition}
+
+    def update(self, conn: Connection, change: Change, ids: Ids, now: datetime) -> None:
+        """Rewrite the window and release what it held (the sweep re-decides)."""
+        super().update(conn, change, ids, now)
+        release_held_by(conn, f"maintenance_window:{change.key[0]}", now)
+
+    def delete(self, conn: Connection, change: Change, ids: Ids, now: datetime) -> None:
+        """Delete the window and release what it held."""
+        super().delete(conn, change, ids, now)
+        release_held_by(conn, f"maintenance_window:{change.key[0]}", now)
