@@ -53,6 +53,7 @@ class IngestStore:
         self._pg = dialect == "postgresql"
         self._payload_limit = payload_limit
         self._times: dict[datetime, str] = {}
+        self._armed: datetime | None = None  # earliest timer armed in this transaction
         p = "%s" if self._pg else "?"
         self._p = p
         self._insert_alert = (
@@ -117,6 +118,16 @@ class IngestStore:
     def rollback(self) -> None:
         """Abandon the transaction."""
         self._conn.rollback()
+
+    def note_armed(self, due_at: datetime) -> None:
+        """A timer was armed for ``due_at`` in this transaction (``engine.timers.arm``)."""
+        if self._armed is None or due_at < self._armed:
+            self._armed = due_at
+
+    def take_armed(self) -> datetime | None:
+        """The earliest timer armed since the last call (the writer asks after a commit)."""
+        armed, self._armed = self._armed, None
+        return armed
 
     def checkpoint(self) -> None:
         """Copy what is left of the SQLite WAL into the database (between transactions)."""

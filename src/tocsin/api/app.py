@@ -39,7 +39,8 @@ from tocsin.clock import Clock, SystemClock
 from tocsin.core.events import AlertEvent
 from tocsin.engine import retention
 from tocsin.engine.suppressions import SuppressionDirectory
-from tocsin.engine.timers import TimerHandler, TimerService, arm
+from tocsin.engine.timer_wakeups import listen_forever
+from tocsin.engine.timers import SubjectLock, TimerHandler, TimerService, arm
 from tocsin.engine.writer import GroupCommitWriter, Work
 from tocsin.heartbeats import service as heartbeat_service
 from tocsin.ingest.routing import KeyDirectory
@@ -56,6 +57,10 @@ KEY_RELOAD_SECONDS = 5.0
 # Every kind of durable timer, and what fires it.
 TIMER_HANDLERS: dict[str, TimerHandler] = {
     heartbeat_service.TIMER_KIND: heartbeat_service.on_expiry,
+}
+# Kinds whose subject is a row, locked before the timer (engine.timers' lock order).
+TIMER_SUBJECT_LOCKS: dict[str, SubjectLock] = {
+    heartbeat_service.TIMER_KIND: heartbeat_service.lock_heartbeat,
 }
 
 
@@ -74,6 +79,23 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
         on_batch=metrics.batch_size.observe,
         suppress=suppressions.check,
     )
+    timers = TimerService(
+        writer,
+        clock,
+        {
+            **TIMER_HANDLERS,
+            holds.TIMER_KIND: holds.sweep_handler(suppressions),
+            retention.TIMER_KIND: retention.retention_handler(
+                retention.Retention(
+                    settings.change_retention_days, settings.opsgenie_request_retention_days
+                )
+            ),
+        },
+        subject_locks=TIMER_SUBJECT_LOCKS,
+        on_fired=metrics.timer_fired,
+        on_failed=metrics.timer_failed,
+    )
+    writer.on_armed = timers.nudge
     return Runtime(
         settings=settings,
         engine=engine,
@@ -81,19 +103,7 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
         writer=writer,
         keys=KeyDirectory(engine, ttl_seconds=KEY_RELOAD_SECONDS),
         metrics=metrics,
-        timers=TimerService(
-            writer,
-            clock,
-            {
-                **TIMER_HANDLERS,
-                holds.TIMER_KIND: holds.sweep_handler(suppressions),
-                retention.TIMER_KIND: retention.retention_handler(
-                    retention.Retention(
-                        settings.change_retention_days, settings.opsgenie_request_retention_days
-                    )
-                ),
-            },
-        ),
+        timers=timers,
         suppressions=suppressions,
     )
 
@@ -124,13 +134,17 @@ def create_app(
         # less often (each pass costs the same whatever it finds).
         gc.set_threshold(20_000, 20, 20)
         reloader = asyncio.create_task(_reload_keys_forever(runtime))
-        timers = asyncio.create_task(runtime.timers.run_forever()) if run_timers else None
+        background = [reloader]
+        if run_timers:
+            background.append(asyncio.create_task(runtime.timers.run_forever()))
+            background.append(
+                asyncio.create_task(listen_forever(runtime.engine, runtime.timers.nudge))
+            )
         try:
             yield
         finally:
-            reloader.cancel()
-            if timers is not None:
-                timers.cancel()
+            for task in background:
+                task.cancel()
             await runtime.writer.stop()
             runtime.engine.dispose()
 

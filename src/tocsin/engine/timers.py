@@ -1,17 +1,39 @@
 """Durable timers: work that must happen at a time, surviving restarts.
 
 A timer is a row (kind, subject, due_at) written in the same transaction as the change
-that armed it. ``TimerService.fire_due`` claims the rows that are due (``FOR UPDATE SKIP
-LOCKED`` on PostgreSQL, so several processes never fire one twice; the single writer on
-SQLite) and runs each kind's handler inside the group-commit writer's transaction, so the
-alerts a handler raises are stored atomically with the timer's new state. A timer that
-came due while Tocsin was down fires at once and is logged as late. Time comes from the
-injected clock: tests move a ``ManualClock`` and call ``fire_due``; nothing sleeps.
+that armed it. ``TimerService.fire_due`` finds the due rows and runs each kind's handler
+inside the group-commit writer's transaction, so the alerts a handler raises are stored
+atomically with the timer's new state. Time comes from the injected clock: tests move a
+``ManualClock`` and call ``fire_due``; nothing sleeps.
+
+Rules every firing follows:
+
+- **Isolated.** Each firing runs in its own savepoint. A handler that raises rolls back
+  only its own writes; the timer records the attempt and its error and is tried again
+  after a backoff, and after ``MAX_ATTEMPTS`` failures in a row it is *dead* (not armed,
+  ``dead_at`` set) until an operator retries it. If the batch's alert events cannot be
+  stored, the timers are fired again one per transaction, so one bad timer never holds
+  back the others.
+- **One lock order: the subject before its timer.** Work that changes a subject (a
+  heartbeat ping) locks the subject's row, then arms its timer. A firing does the same:
+  it locks the subject (``SubjectLock``, skipping it when another transaction holds it),
+  then the timer row, then checks the timer is still due and of the generation it read.
+  Two processes never wait on each other in opposite orders, and a firing never acts on
+  a subject changed after it looked (the change re-armed the timer: new generation).
+- **Generations.** Every ``arm`` bumps the timer's generation, so a firing for a subject
+  cancelled and re-armed meanwhile is recognised and dropped.
+- **One pass ends.** A pass fires what was due when it started; a handler asking to fire
+  again at once is moved ``MIN_REFIRE`` ahead, so a pass never loops on its own timers.
+- **Prompt.** ``arm`` notes the earliest due time it set; once the transaction commits
+  the writer hands it to ``TimerService.nudge``, which wakes the loop when that is sooner
+  than its sleep (on PostgreSQL other processes hear it through ``LISTEN/NOTIFY``:
+  ``engine.timer_wakeups``). Otherwise the loop sleeps until the earliest due timer.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 from collections.abc import Callable, Sequence
@@ -20,15 +42,23 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import msgspec
+from sqlalchemy import Connection
 
 from tocsin.alerts.ingest_store import IngestStore
 from tocsin.clock import Clock
 from tocsin.core.events import AlertEvent
-from tocsin.engine.writer import GroupCommitWriter
+from tocsin.engine.writer import GroupCommitWriter, StorageError, Work
 from tocsin.ids import new_id
 
 log = logging.getLogger(__name__)
 _json = msgspec.json.Encoder().encode
+
+MAX_ATTEMPTS = 10
+BACKOFF_FIRST = timedelta(seconds=1)
+BACKOFF_MAX = timedelta(minutes=5)
+MIN_REFIRE = timedelta(seconds=1)
+NOTIFY_CHANNEL = "tocsin_timers"
+_COLUMNS = "id, kind, subject, due_at, payload, fire_count, generation, attempts"
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +71,8 @@ class Timer:
     due_at: datetime
     payload: dict[str, Any]
     fire_count: int
+    generation: int = 0
+    attempts: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +84,11 @@ class Firing:
 
 
 TimerHandler = Callable[[IngestStore, Any, Timer, datetime], Firing]
+"""Runs one firing inside the writer's transaction (``store``, cursor, timer, now)."""
+
+SubjectLock = Callable[[IngestStore, Any, str], bool]
+"""Locks a timer's subject row before its timer (PostgreSQL: ``FOR UPDATE SKIP LOCKED``);
+False when another transaction holds it, and the firing waits for the next pass."""
 
 
 def arm(
@@ -64,13 +101,18 @@ def arm(
     now: datetime,
     payload: dict[str, Any] | None = None,
 ) -> None:
-    """Set (or clear, with ``due_at=None``) the next firing of ``kind``/``subject``."""
+    """Set (or clear, with ``due_at=None``) the next firing of ``kind``/``subject``.
+
+    Lock order: when the timer belongs to a subject row (a heartbeat), lock or update
+    that row first, then arm. Arming revives a dead timer and starts its attempts over.
+    """
     p = store.mark
     cur.execute(
         "INSERT INTO timers (id, kind, subject, due_at, payload, fire_count, created_at, "
         f"updated_at) VALUES ({p}, {p}, {p}, {p}, {p}, 0, {p}, {p}) "
         "ON CONFLICT (kind, subject) DO UPDATE SET due_at = excluded.due_at, "
-        "payload = excluded.payload, updated_at = excluded.updated_at",
+        "payload = excluded.payload, updated_at = excluded.updated_at, "
+        "generation = timers.generation + 1, attempts = 0, last_error = NULL, dead_at = NULL",
         (
             new_id(now),
             kind,
@@ -81,21 +123,48 @@ def arm(
             store.db_time(now),
         ),
     )
+    if due_at is not None:
+        store.note_armed(due_at)
+        if store.concurrent_writers:
+            # Delivered to the listeners of every process when (and only if) this commits.
+            cur.execute(f"SELECT pg_notify('{NOTIFY_CHANNEL}', {p})", (due_at.isoformat(),))
 
 
-def claim_due(store: IngestStore, cur: Any, now: datetime, limit: int) -> list[Timer]:
-    """The timers due at ``now``, oldest first, locked against other processes."""
+def due_candidates(
+    store: IngestStore, cur: Any, now: datetime, after: tuple[datetime, str] | None, limit: int
+) -> list[Timer]:
+    """Timers due at ``now`` after the ``after`` (due_at, id) cursor, oldest first.
+
+    Not locked: each is locked (subject first) and checked again when it is fired.
+    """
     p = store.mark
-    skip_locked = " FOR UPDATE SKIP LOCKED" if store.concurrent_writers else ""
+    where = f"due_at IS NOT NULL AND due_at <= {p}"
+    params: list[Any] = [store.db_time(now)]
+    if after is not None:
+        where += f" AND (due_at > {p} OR (due_at = {p} AND id > {p}))"
+        params += [store.db_time(after[0]), store.db_time(after[0]), after[1]]
     cur.execute(
-        "SELECT id, kind, subject, due_at, payload, fire_count FROM timers "
-        f"WHERE due_at IS NOT NULL AND due_at <= {p} ORDER BY due_at LIMIT {p}{skip_locked}",
-        (store.db_time(now), limit),
+        f"SELECT {_COLUMNS} FROM timers WHERE {where} ORDER BY due_at, id LIMIT {p}",
+        (*params, limit),
     )
-    return [
-        Timer(tid, kind, subject, store.from_db_time(due) or now, msgspec.json.decode(payload), n)
-        for tid, kind, subject, due, payload, n in cur.fetchall()
-    ]
+    return [_timer(store, row, now) for row in cur.fetchall()]
+
+
+def _timer(store: IngestStore, row: Sequence[Any], now: datetime) -> Timer:
+    tid, kind, subject, due, payload, count, generation, attempts = row
+    due_at = store.from_db_time(due) or now
+    payload = msgspec.json.decode(payload)
+    return Timer(tid, kind, subject, due_at, payload, count, generation, attempts)
+
+
+def arm_within(conn: Connection, **timer: Any) -> None:
+    """``arm`` on a SQLAlchemy connection, in its transaction (``tocsin apply``)."""
+    raw: Any = conn.connection.driver_connection
+    cur = raw.cursor()
+    try:
+        arm(IngestStore(raw, conn.dialect.name), cur, **timer)
+    finally:
+        cur.close()
 
 
 def next_due(store: IngestStore, cur: Any) -> datetime | None:
@@ -105,6 +174,22 @@ def next_due(store: IngestStore, cur: Any) -> datetime | None:
     return store.from_db_time(row[0]) if row else None
 
 
+def backoff(attempts: int) -> timedelta:
+    """How long a timer waits after its ``attempts``-th failure in a row."""
+    delay: timedelta = BACKOFF_FIRST * 2 ** min(max(attempts - 1, 0), 20)
+    return min(delay, BACKOFF_MAX)
+
+
+@dataclass(slots=True)
+class _Pass:
+    """What one batch of firings did (filled in by the work inside the writer)."""
+
+    seen: list[Timer] = field(default_factory=list)
+    fired: int = 0
+    failed: int = 0
+    next_due: datetime | None = None  # the earliest timer left armed, after the last batch
+
+
 @dataclass
 class TimerService:
     """Fires due timers through the writer; one per process."""
@@ -112,27 +197,113 @@ class TimerService:
     writer: GroupCommitWriter
     clock: Clock
     handlers: dict[str, TimerHandler]
+    subject_locks: dict[str, SubjectLock] = field(default_factory=dict)
     batch: int = 100
     late_after: timedelta = timedelta(seconds=5)
-    poll_interval: float = 1.0
+    # The longest the loop sleeps without looking (for timers armed by another process
+    # that cannot notify this one: ``tocsin apply`` on SQLite).
+    max_sleep: float = 5.0
+    on_fired: Callable[[str, float], None] | None = None  # (kind, lateness seconds)
+    on_failed: Callable[[str], None] | None = None  # kind
     fired: int = field(default=0, init=False)
+    _wake: asyncio.Event | None = field(default=None, init=False)
+    _sleeping_until: datetime | None = field(default=None, init=False)
 
     async def fire_due(self) -> int:
         """Fire every timer due now (in batches); return how many fired."""
-        total = 0
-        while True:
-            claimed: list[int] = []
-            await self.writer.run(functools.partial(self._fire_batch, claimed=claimed))
-            total += claimed[-1]
-            if claimed[-1] < self.batch:
-                self.fired += total
-                return total
+        return (await self._pass())[0]
 
-    def _fire_batch(self, store: IngestStore, cur: Any, claimed: list[int]) -> list[AlertEvent]:
+    async def _pass(self) -> tuple[int, datetime | None]:
+        """Fire what is due now; (how many fired, when the earliest timer left is due)."""
         now = self.clock.now()
-        timers = claim_due(store, cur, now, self.batch)
-        claimed.append(len(timers))
-        return [e for t in timers for e in self._fire(store, cur, t, now)]
+        total = 0
+        after: tuple[datetime, str] | None = None
+        while True:
+            done = _Pass()
+            work = functools.partial(self._fire_batch, now=now, after=after, done=done)
+            try:
+                await self.writer.run(work)
+                total += done.fired
+            except StorageError:
+                # The batch's alert events could not be stored: fire each timer alone,
+                # so the one whose events fail is found and the others go ahead.
+                total += await self._fire_one_by_one(done.seen, now)
+            if len(done.seen) < self.batch:
+                self.fired += total
+                return total, done.next_due
+            last = done.seen[-1]
+            after = (last.due_at, last.id)
+
+    async def _fire_one_by_one(self, timers: Sequence[Timer], now: datetime) -> int:
+        fired = 0
+        for timer in timers:
+            done = _Pass()
+            try:
+                await self.writer.run(
+                    functools.partial(self._fire_batch, now=now, only=timer, done=done)
+                )
+                fired += done.fired
+            except StorageError as error:
+                await self.writer.run(self._failure_work(timer, now, error))
+        return fired
+
+    def _failure_work(self, timer: Timer, now: datetime, error: BaseException) -> Work:
+        def work(store: IngestStore, cur: Any) -> list[AlertEvent]:
+            return self._record_failure(store, cur, timer, now, error)
+
+        return work
+
+    def _fire_batch(
+        self,
+        store: IngestStore,
+        cur: Any,
+        *,
+        now: datetime,
+        done: _Pass,
+        after: tuple[datetime, str] | None = None,
+        only: Timer | None = None,
+    ) -> list[AlertEvent]:
+        done.seen = [only] if only else due_candidates(store, cur, now, after, self.batch)
+        events: list[AlertEvent] = []
+        for timer in done.seen:
+            events += self._fire_isolated(store, cur, timer, now, done)
+        if len(done.seen) < self.batch:
+            done.next_due = next_due(store, cur)
+        return events
+
+    def _fire_isolated(
+        self, store: IngestStore, cur: Any, timer: Timer, now: datetime, done: _Pass
+    ) -> Sequence[AlertEvent]:
+        """Fire one timer in a savepoint; a handler error is recorded on the timer."""
+        cur.execute("SAVEPOINT tocsin_timer")
+        try:
+            if not self._lock(store, cur, timer, now):
+                cur.execute("RELEASE SAVEPOINT tocsin_timer")
+                return ()
+            events = self._fire(store, cur, timer, now)
+        except Exception as error:
+            cur.execute("ROLLBACK TO SAVEPOINT tocsin_timer")
+            cur.execute("RELEASE SAVEPOINT tocsin_timer")
+            self._record_failure(store, cur, timer, now, error, done=done)
+            return ()
+        cur.execute("RELEASE SAVEPOINT tocsin_timer")
+        done.fired += 1
+        return events
+
+    def _lock(self, store: IngestStore, cur: Any, timer: Timer, now: datetime) -> bool:
+        """Subject, then timer; True when this timer, as read, is still ours to fire."""
+        lock_subject = self.subject_locks.get(timer.kind)
+        if lock_subject is not None and not lock_subject(store, cur, timer.subject):
+            return False
+        skip = " FOR UPDATE SKIP LOCKED" if store.concurrent_writers else ""
+        cur.execute(
+            f"SELECT generation, due_at FROM timers WHERE id = {store.mark}{skip}", (timer.id,)
+        )
+        row = cur.fetchone()
+        if row is None:
+            return False  # fired by another process right now, or deleted
+        due = store.from_db_time(row[1])
+        return row[0] == timer.generation and due is not None and due <= now
 
     def _fire(
         self, store: IngestStore, cur: Any, timer: Timer, now: datetime
@@ -150,19 +321,90 @@ class TimerService:
         firing = handler(store, cur, timer, now) if handler else Firing()
         if handler is None:
             log.error("no handler for timer kind %r; disarming %s", timer.kind, timer.subject)
+        next_due = firing.next_due
+        if next_due is not None:
+            next_due = max(next_due, now + MIN_REFIRE)
         p = store.mark
         cur.execute(
             f"UPDATE timers SET due_at = {p}, fire_count = fire_count + 1, last_fired_at = {p}, "
-            f"updated_at = {p} WHERE id = {p}",
-            (store.db_time(firing.next_due), store.db_time(now), store.db_time(now), timer.id),
+            f"updated_at = {p}, attempts = 0, last_error = NULL WHERE id = {p}",
+            (store.db_time(next_due), store.db_time(now), store.db_time(now), timer.id),
         )
+        if next_due is not None:
+            store.note_armed(next_due)
+        if self.on_fired is not None:
+            self.on_fired(timer.kind, max(late.total_seconds(), 0.0))
         return firing.events
 
+    def _record_failure(
+        self,
+        store: IngestStore,
+        cur: Any,
+        timer: Timer,
+        now: datetime,
+        error: BaseException,
+        *,
+        done: _Pass | None = None,
+    ) -> list[AlertEvent]:
+        """Count a failed attempt: try again after a backoff, or declare the timer dead."""
+        attempts = timer.attempts + 1
+        dead = attempts >= MAX_ATTEMPTS
+        retry_at = None if dead else now + backoff(attempts)
+        message = f"{type(error).__name__}: {error}"[:2000]
+        log.error(
+            "timer %s/%s failed (attempt %d of %d)%s",
+            timer.kind,
+            timer.subject,
+            attempts,
+            MAX_ATTEMPTS,
+            "; it is dead until retried" if dead else f"; retry at {retry_at}",
+            exc_info=error,
+            extra={"timer_kind": timer.kind, "timer_id": timer.id},
+        )
+        p = store.mark
+        cur.execute(
+            f"UPDATE timers SET attempts = {p}, last_error = {p}, due_at = {p}, dead_at = {p}, "
+            f"updated_at = {p} WHERE id = {p} AND generation = {p}",
+            (
+                attempts,
+                message,
+                store.db_time(retry_at),
+                store.db_time(now if dead else None),
+                store.db_time(now),
+                timer.id,
+                timer.generation,
+            ),
+        )
+        if done is not None:
+            done.failed += 1
+        if self.on_failed is not None:
+            self.on_failed(timer.kind)
+        return []
+
+    # -- the loop ------------------------------------------------------------------------
+
+    def nudge(self, due_at: datetime) -> None:
+        """A timer was armed for ``due_at``: wake the loop if it sleeps past that."""
+        if self._wake is None:
+            return
+        if self._sleeping_until is None or due_at < self._sleeping_until:
+            self._wake.set()
+
     async def run_forever(self) -> None:
-        """Fire due timers about once a second, for the life of the process."""
+        """Fire due timers for the life of the process, sleeping until the next is due."""
+        self._wake = asyncio.Event()
         while True:
             try:
-                await self.fire_due()
+                _, earliest = await self._pass()
             except Exception:
                 log.exception("firing timers failed; will retry")
-            await asyncio.sleep(self.poll_interval)
+                earliest = None
+            now = self.clock.now()
+            wait = self.max_sleep
+            if earliest is not None:
+                wait = min(max((earliest - now).total_seconds(), 0.0), self.max_sleep)
+            self._sleeping_until = now + timedelta(seconds=wait)
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=wait)
+            self._sleeping_until = None

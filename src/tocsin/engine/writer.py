@@ -16,6 +16,7 @@ import logging
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine
@@ -86,6 +87,8 @@ class GroupCommitWriter:
         self._committer = ThreadPoolExecutor(1, thread_name_prefix="tocsin-commit")
         self.batches_committed = 0
         self.events_committed = 0
+        # Told the earliest timer a committed batch armed (the timer loop wakes for it).
+        self.on_armed: Callable[[datetime], None] | None = None
 
     def start(self) -> None:
         """Start the writer task on the running loop."""
@@ -266,6 +269,7 @@ class GroupCommitWriter:
         except Exception:
             with contextlib.suppress(Exception):
                 store.rollback()
+            store.take_armed()  # rolled back: nothing was armed
             if self._connection_lost():
                 # Nothing of it was committed: write it again on a new connection, once.
                 if not retried and (fresh := self._reconnect()) is not None:
@@ -283,6 +287,9 @@ class GroupCommitWriter:
             for sub in batch:
                 await self._commit(store, [sub], retried=retried)
             return
+        armed = store.take_armed()
+        if armed is not None and self.on_armed is not None:
+            self.on_armed(armed)
         size = 0
         for sub in batch:
             size += len(sub.alerts) + len(sub.changes)

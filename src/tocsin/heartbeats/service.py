@@ -4,6 +4,8 @@ A ping records the time, re-arms the heartbeat's durable timer for ``interval + 
 later and, if the heartbeat had expired, resolves its alert. When the timer fires with no
 ping since, the heartbeat expires: its alert (dedup key ``heartbeat:NAME``) triggers on
 the heartbeat's service. Expiry is found by the timer engine, never by a request arriving.
+Both a ping and the expiry firing lock the heartbeat row before its timer (the lock order
+of ``engine.timers``).
 """
 
 from __future__ import annotations
@@ -112,6 +114,19 @@ def ping(*, by: str, value: str, now: datetime, result: PingResult) -> Work:
         return [AlertEvent(beat.route, Action.RESOLVE, beat.dedup_key, now, raw)]
 
     return work
+
+
+def lock_heartbeat(store: IngestStore, cur: Any, heartbeat_id: str) -> bool:
+    """Lock the heartbeat before its timer fires (the order pings take: heartbeat, then
+    timer). False while a ping (or another process's firing) holds it: the firing is left
+    for the next pass, by which time the ping has re-armed the timer."""
+    if not store.concurrent_writers:
+        return True  # SQLite: one writer, nothing to wait for
+    cur.execute("SELECT id FROM heartbeats WHERE id = %s FOR UPDATE SKIP LOCKED", (heartbeat_id,))
+    if cur.fetchone() is not None:
+        return True
+    cur.execute("SELECT 1 FROM heartbeats WHERE id = %s", (heartbeat_id,))
+    return cur.fetchone() is None  # deleted: the handler disarms its timer
 
 
 def on_expiry(store: IngestStore, cur: Any, timer: Timer, now: datetime) -> Firing:

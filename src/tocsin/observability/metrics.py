@@ -1,4 +1,4 @@
-"""Prometheus metrics: ingest counts and latency, and open alerts read from the database.
+"""Prometheus metrics: ingest and timers, and open alerts and timer states from the database.
 
 Counters and histograms are per process (each ``serve`` worker exposes its own); the open
 alert gauge is read from the database at scrape time, so every process reports the truth.
@@ -11,9 +11,9 @@ from collections.abc import Iterator
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, case, func, select
 
-from tocsin.store.schema import alerts
+from tocsin.store.schema import alerts, timers
 
 
 class Metrics:
@@ -40,7 +40,29 @@ class Metrics:
             buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256, 512),
             registry=self.registry,
         )
+        self.timer_lateness = Histogram(
+            "tocsin_timer_lateness_seconds",
+            "Time from a timer's due time to its firing, by timer kind.",
+            ["kind"],
+            buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0),
+            registry=self.registry,
+        )
+        self.timer_failures = Counter(
+            "tocsin_timer_failures",
+            "Timer firings that failed (each is retried after a backoff, then dead).",
+            ["kind"],
+            registry=self.registry,
+        )
         self.registry.register(_OpenAlerts(engine))
+        self.registry.register(_Timers(engine))
+
+    def timer_fired(self, kind: str, lateness_seconds: float) -> None:
+        """Record a firing and how late it was."""
+        self.timer_lateness.labels(kind).observe(lateness_seconds)
+
+    def timer_failed(self, kind: str) -> None:
+        """Record a failed firing."""
+        self.timer_failures.labels(kind).inc()
 
 
 class _OpenAlerts(Collector):
@@ -62,4 +84,31 @@ class _OpenAlerts(Collector):
                 counts[status] = count
         for status, count in sorted(counts.items()):
             gauge.add_metric([status], count)
+        yield gauge
+
+
+class _Timers(Collector):
+    """Armed and dead timers by kind, read at scrape time (the same in every process)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        gauge = GaugeMetricFamily(
+            "tocsin_timers",
+            "Durable timers by kind and state (armed, dead).",
+            labels=["kind", "state"],
+        )
+        state = case(
+            (timers.c.dead_at.is_not(None), "dead"),
+            (timers.c.due_at.is_not(None), "armed"),
+            else_="idle",
+        )
+        with self._engine.connect() as conn:
+            rows = conn.execute(
+                select(timers.c.kind, state, func.count()).group_by(timers.c.kind, state)
+            )
+            for kind, current, count in rows:
+                if current != "idle":
+                    gauge.add_metric([kind, current], count)
         yield gauge

@@ -208,7 +208,11 @@ alert_events = Table(
     Column("outcome", String(16), nullable=False),
     Column("payload", Text, nullable=False),
     Index(None, "alert_id"),
-    Index(None, "service_id", "dedup_key"),
+    # With the receive time: flap detection counts a key's recent changes by range scan,
+    # however long its history.
+    Index(None, "service_id", "dedup_key", "received_at"),
+    # Retention deletes the oldest events first.
+    Index(None, "received_at"),
 )
 
 changes = Table(
@@ -253,6 +257,14 @@ timers = Table(
     Column("last_fired_at", UTCDateTime),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    # Bumped by every arm() (and cancel): a firing read before a re-arm is recognised as
+    # stale and dropped.
+    Column("generation", Integer, nullable=False, server_default="0"),
+    # Failed firings in a row, the last one's error; after too many the timer is dead
+    # (due_at NULL, dead_at set) until an operator retries it.
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("last_error", Text),
+    Column("dead_at", UTCDateTime),
     UniqueConstraint("kind", "subject"),
     Index(None, "due_at"),
 )

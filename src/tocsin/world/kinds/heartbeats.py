@@ -18,12 +18,11 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator
 from sqlalchemy import Connection, delete, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from tocsin.core.durations import format_duration, parse_duration
+from tocsin.engine.timers import arm_within
 from tocsin.heartbeats.service import TIMER_KIND
-from tocsin.ids import new_id, new_secret
+from tocsin.ids import new_secret
 from tocsin.store.schema import heartbeats, services, timers
 from tocsin.world.kind import TableKind
 from tocsin.world.plan import Change
@@ -139,21 +138,6 @@ def _deadline(change: Change, *, since: datetime) -> datetime:
 
 
 def _arm(conn: Connection, heartbeat_id: str, due_at: datetime, now: datetime) -> None:
-    """Set the heartbeat's timer (one row per kind and subject) on the apply connection."""
-    upsert = postgresql_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    statement = upsert(timers).values(
-        id=new_id(now),
-        kind=TIMER_KIND,
-        subject=heartbeat_id,
-        due_at=due_at,
-        payload={},
-        fire_count=0,
-        created_at=now,
-        updated_at=now,
-    )
-    conn.execute(
-        statement.on_conflict_do_update(
-            index_elements=[timers.c.kind, timers.c.subject],
-            set_={"due_at": statement.excluded.due_at, "updated_at": statement.excluded.updated_at},
-        )
-    )
+    """Set the heartbeat's timer in the apply's transaction (after writing the heartbeat
+    row: the subject before its timer)."""
+    arm_within(conn, kind=TIMER_KIND, subject=heartbeat_id, due_at=due_at, now=now)
