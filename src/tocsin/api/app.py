@@ -28,6 +28,7 @@ from tocsin.api import (
     v1_schedule_edits,
     v1_schedules,
     v1_silences,
+    v1_timers,
     v1_users,
     v1_windows,
 )
@@ -165,6 +166,7 @@ def create_app(
     api.include_router(v1_schedules.router)
     api.include_router(v1_schedule_edits.router)
     api.include_router(v1_users.router)
+    api.include_router(v1_timers.router)
     api.include_router(ical.router)
     _add_operational_routes(api, runtime)
     _document_ingest_routes(api)

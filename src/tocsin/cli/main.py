@@ -17,6 +17,7 @@ from tocsin.cli.read import alerts_app, incidents_app, integrations_app
 from tocsin.cli.schedule_edits import override_app, swap_app
 from tocsin.cli.schedules import oncall_command, schedule_app
 from tocsin.cli.silences import silence_app
+from tocsin.cli.timers import timers_app
 from tocsin.cli.users import user_app
 from tocsin.cli.world import apply_command, export_command
 from tocsin.clock import SystemClock
@@ -36,6 +37,7 @@ app.add_typer(alerts_app, name="alerts")
 app.add_typer(incidents_app, name="incidents")
 app.add_typer(integrations_app, name="integrations")
 app.add_typer(heartbeats_app, name="heartbeats")
+app.add_typer(timers_app, name="timers")
 app.add_typer(silence_app, name="silence")
 app.add_typer(schedule_app, name="schedule")
 schedule_app.add_typer(swap_app, name="swap")

@@ -11,8 +11,9 @@ from collections.abc import Iterator
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
-from sqlalchemy import Engine, case, func, select
+from sqlalchemy import Engine, func, select
 
+from tocsin.engine.timer_status import TIMER_STATE
 from tocsin.store.schema import alerts, timers
 
 
@@ -99,11 +100,7 @@ class _Timers(Collector):
             "Durable timers by kind and state (armed, dead).",
             labels=["kind", "state"],
         )
-        state = case(
-            (timers.c.dead_at.is_not(None), "dead"),
-            (timers.c.due_at.is_not(None), "armed"),
-            else_="idle",
-        )
+        state = TIMER_STATE
         with self._engine.connect() as conn:
             rows = conn.execute(
                 select(timers.c.kind, state, func.count()).group_by(timers.c.kind, state)

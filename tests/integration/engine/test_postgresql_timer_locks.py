@@ -145,7 +145,7 @@ def test_two_processes_fire_and_ping_at_once_without_deadlock_or_twins(engine: E
 
     asyncio.run(main())  # a deadlock or a lost lock would raise StorageError here
     with engine.connect() as conn:
-        per_beat = dict(
+        per_beat: dict[str, int] = dict(
             conn.execute(
                 select(alerts.c.dedup_key, func.count()).group_by(alerts.c.dedup_key)
             ).all()
