@@ -4,12 +4,15 @@ Events carry local times with a ``TZID`` in the schedule's zone, and the calenda
 includes the matching ``VTIMEZONE`` (built by ``tocsin.schedules.vtimezone`` from the
 IANA database), so calendar apps show shifts at the right wall-clock time on both sides
 of a DST change, whether they read the zone's name or the feed's own definition.
+Instants that local time cannot name (the second pass through a fall-back overlap) are
+written in UTC instead.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event
 
@@ -34,6 +37,22 @@ def feed_window(now: datetime) -> tuple[datetime, datetime]:
 def shift_uid(schedule: str, shift: Shift) -> str:
     """A stable UID: the same shift gets the same event in every refresh."""
     return f"{schedule}/{shift.user}/{shift.start:%Y%m%dT%H%M%SZ}@tocsin"
+
+
+def event_time(instant: datetime, zone: ZoneInfo) -> datetime:
+    """How a feed writes ``instant``: local time in ``zone``, or UTC where that would lie.
+
+    RFC 5545 §3.3.5 reads a local time that occurs twice as its first occurrence, so
+    01:30 on the night New York falls back always means 01:30 EDT. A shift that starts
+    or ends at 01:30 EST (an hour-based turn, an override) would be shown an hour early;
+    written in UTC it is exact, and a client still shows it at 01:30 local time.
+    """
+    local = instant.astimezone(zone)
+    # astimezone marks the second pass through an overlap with fold=1; the same reading
+    # with fold=0 has the offset of the first pass.
+    if local.fold == 1 and local.replace(fold=0).utcoffset() != local.utcoffset():
+        return instant.astimezone(UTC)
+    return local
 
 
 def schedule_calendar(
@@ -66,8 +85,8 @@ def shifts_calendar(
         event = Event()
         event.add("uid", shift_uid(schedule, shift))
         event.add("dtstamp", generated_at)
-        event.add("dtstart", shift.start.astimezone(zone))
-        event.add("dtend", shift.end.astimezone(zone))
+        event.add("dtstart", event_time(shift.start, zone))
+        event.add("dtend", event_time(shift.end, zone))
         what = "override" if shift.source == "override" else f"layer {shift.layer}"
         event.add("summary", f"On call: {shift.user} ({schedule})")
         event.add("description", f"{shift.user} is on call for {schedule} ({what}).")

@@ -18,9 +18,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.unit.schedules.factories import NEW_YORK, rotation, schedule, utc, wall
-from tests.unit.schedules.ical_reader import parse, read_events, vtimezone_clock
+from tests.unit.schedules.ical_reader import VTimezoneClock, parse, read_events, vtimezone_clock
 from tocsin.schedules import Shift, TurnLength, final_schedule
 from tocsin.schedules.ical import feed_window, schedule_calendar, shifts_calendar
+from tocsin.schedules.vtimezone import vtimezone
 
 GENERATED_AT = utc(2027, 1, 1)
 
@@ -42,6 +43,7 @@ ZONES = (
     "Asia/Kolkata",
     "Asia/Kathmandu",
 )
+CHANGING_ZONES = tuple(z for z in ZONES if z not in ("Asia/Kolkata", "Asia/Kathmandu"))
 
 # Long enough to hold every zone's changes in both directions.
 RANGE_START = utc(2026, 9, 1)
@@ -253,6 +255,30 @@ def test_a_served_feed_shows_every_shift_of_the_final_schedule_at_its_time(
     assert [(e.start, e.end) for e in read_events(text)] == [(s.start, s.end) for s in final.shifts]
 
 
+def test_a_shift_starting_in_the_repeated_hour_is_written_in_utc() -> None:
+    # 06:30 UTC on 7 November is 01:30 EST, the second 01:30 of the night: written as
+    # local time, RFC 5545 would read it as the first, 01:30 EDT, an hour early.
+    shifts = back_to_back([utc(2027, 11, 7, 4), utc(2027, 11, 7, 6, 30), utc(2027, 11, 7, 12)])
+    text = feed("America/New_York", shifts)
+    assert [e.start_text for e in read_events(text)] == ["20271107T000000", "20271107T063000Z"]
+    assert "DTEND:20271107T063000Z" in text.splitlines()
+    assert_read_back_exactly(text, shifts)
+
+
+@pytest.mark.parametrize("zone", CHANGING_ZONES)
+def test_shifts_handing_off_during_a_repeated_hour_read_back_at_their_true_instants(
+    zone: str,
+) -> None:
+    boundaries = [RANGE_START]
+    for change, before, after in transitions(zone):
+        repeated = before - after
+        if repeated > timedelta(0):  # fall back: readings in [change, change + repeated) recur
+            boundaries += [change, change + repeated / 2, change + repeated - timedelta(minutes=1)]
+    shifts = back_to_back(boundaries)
+    assert len(shifts) >= 3
+    assert_read_back_exactly(feed(zone, shifts), shifts)
+
+
 @st.composite
 def instants_near_changes(draw: st.DrawFn, zone_name: str) -> datetime:
     """A whole-minute instant in the test range, usually within a day of a change."""
@@ -270,13 +296,15 @@ def instants_near_changes(draw: st.DrawFn, zone_name: str) -> datetime:
 def test_vtimezone_gives_the_zones_offset_at_every_instant_it_covers(
     data: st.DataObject, zone: str
 ) -> None:
-    first, second = sorted(data.draw(instants_near_changes(zone)) for _ in range(2))
-    shifts = back_to_back([first, second + timedelta(minutes=1)])
-    clock = vtimezone_clock(feed(zone, shifts))
-    probes = data.draw(st.lists(instants_near_changes(zone), min_size=1, max_size=20))
     tz = ZoneInfo(zone)
-    for probe in [first, second, *probes]:
-        if clock.onsets[0].at <= probe <= second + timedelta(days=1):
+    start, end = sorted(data.draw(instants_near_changes(zone)) for _ in range(2))
+    clock = VTimezoneClock(parse(vtimezone(tz, start, end).to_ical().decode()))
+    assert clock.onsets[0].at == start
+    probes = data.draw(st.lists(instants_near_changes(zone), max_size=20))
+    for change, _, _ in transitions(zone):  # to the second either side of each change
+        probes += [change - timedelta(seconds=1), change]
+    for probe in [start, end, *probes]:
+        if start <= probe <= end:
             assert clock.offset_at(probe) == probe.astimezone(tz).utcoffset(), probe
 
 
@@ -286,3 +314,13 @@ def test_feed_range_is_whole_local_days_around_the_shifts() -> None:
     # 03:00 UTC on 14 March is still 13 March in New York: the range starts at local
     # midnight on the 12th.
     assert clock.onsets[0].at == wall(NEW_YORK, 2027, 3, 12).astimezone(UTC)
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data(), zone=st.sampled_from(ZONES))
+def test_every_shift_of_any_feed_reads_back_at_its_true_instant(
+    data: st.DataObject, zone: str
+) -> None:
+    boundaries = data.draw(st.lists(instants_near_changes(zone), min_size=2, max_size=8))
+    shifts = back_to_back(boundaries)
+    assert_read_back_exactly(feed(zone, shifts), shifts)
