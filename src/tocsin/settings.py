@@ -9,6 +9,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Change records are kept at least this long after they arrive.
 MIN_CHANGE_RETENTION_DAYS = 90
+# Raw alert events (the payloads senders posted) are kept at least this long.
+MIN_ALERT_EVENT_RETENTION_DAYS = 7
 
 
 class Settings(BaseSettings):
@@ -45,6 +47,11 @@ class Settings(BaseSettings):
     )
     opsgenie_request_retention_days: int = Field(
         default=30, ge=1, description="days Opsgenie request-status records are kept"
+    )
+    alert_event_retention_days: int = Field(
+        default=90,
+        ge=MIN_ALERT_EVENT_RETENTION_DAYS,
+        description="days raw alert events are kept (alerts and incidents are kept)",
     )
     # Email (SMTP). Unset host or sender: the email channel is not configured.
     smtp_host: str | None = Field(default=None, description="SMTP server that sends email")

@@ -119,6 +119,23 @@ class IngestStore:
         """Abandon the transaction."""
         self._conn.rollback()
 
+    def claim_batch(self, cur: Any, batch_id: str, now: datetime) -> bool:
+        """Record this batch's id in its own transaction (PostgreSQL); False when a batch
+        with this id was already committed.
+
+        A commit whose answer is lost with the connection may have happened: the writer
+        writes the batch again under the same id, and this is its first statement. The
+        insert waits for a transaction still holding the id, then finds it taken if that
+        one committed, so a replay never counts occurrences twice or stores an Opsgenie
+        request id again.
+        """
+        cur.execute(
+            "INSERT INTO committed_batches (id, committed_at) VALUES (%s, %s) "
+            "ON CONFLICT (id) DO NOTHING RETURNING id",
+            (batch_id, now),
+        )
+        return cur.fetchone() is not None
+
     def note_armed(self, due_at: datetime) -> None:
         """A timer was armed for ``due_at`` in this transaction (``engine.timers.arm``)."""
         if self._armed is None or due_at < self._armed:

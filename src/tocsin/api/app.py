@@ -79,6 +79,7 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
         payload_limit=settings.payload_store_limit,
         on_batch=metrics.batch_size.observe,
         suppress=suppressions.check,
+        clock=clock,
     )
     timers = TimerService(
         writer,
@@ -88,7 +89,9 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
             holds.TIMER_KIND: holds.sweep_handler(suppressions),
             retention.TIMER_KIND: retention.retention_handler(
                 retention.Retention(
-                    settings.change_retention_days, settings.opsgenie_request_retention_days
+                    settings.change_retention_days,
+                    settings.opsgenie_request_retention_days,
+                    settings.alert_event_retention_days,
                 )
             ),
         },

@@ -1,11 +1,13 @@
-"""Retention: change records and Opsgenie request records do not pile up for ever.
+"""Retention: change records, raw alert events and request records do not pile up for ever.
 
 A durable timer runs every ``RUN_EVERY`` and deletes what is older than its retention, at
 most ``CHUNK`` rows per table in one firing (inside the writer's transaction, so a big
 backlog never holds ingest up for long: the timer comes back in ``AGAIN_SOON`` until it
 is cleared). Change records are kept at least 90 days after they were received, whatever
-the setting says; Opsgenie request records only answer "what happened to my request?"
-and are kept for days.
+the setting says. Raw alert events (each payload a sender posted, an alert's event log)
+are kept 90 days by default; the alerts and incidents they made are kept. Opsgenie
+request records only answer "what happened to my request?" and are kept for days; the
+ids of committed batches (``committed_batches``) only guard a replay, for a day.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any
 
 from tocsin.alerts.ingest_store import IngestStore
 from tocsin.engine.timers import Firing, Timer, TimerHandler
-from tocsin.settings import MIN_CHANGE_RETENTION_DAYS
+from tocsin.settings import MIN_ALERT_EVENT_RETENTION_DAYS, MIN_CHANGE_RETENTION_DAYS
 
 TIMER_KIND = "retention"
 TIMER_SUBJECT = "all"
@@ -31,12 +33,16 @@ class Retention:
 
     change_days: int
     opsgenie_request_days: int
+    alert_event_days: int = 90
 
     def __post_init__(self) -> None:
         if self.change_days < MIN_CHANGE_RETENTION_DAYS:
             raise ValueError(f"change records are kept at least {MIN_CHANGE_RETENTION_DAYS} days")
         if self.opsgenie_request_days < 1:
             raise ValueError("Opsgenie request records are kept at least 1 day")
+        if self.alert_event_days < MIN_ALERT_EVENT_RETENTION_DAYS:
+            days = MIN_ALERT_EVENT_RETENTION_DAYS
+            raise ValueError(f"raw alert events are kept at least {days} days")
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +55,9 @@ class _Table:
 
 _CHANGES = _Table("changes", "id", ("occurred_at", "received_at"))
 _OPSGENIE = _Table("opsgenie_requests", "request_id", ("created_at",))
+_ALERT_EVENTS = _Table("alert_events", "id", ("received_at",))
+_BATCHES = _Table("committed_batches", "id", ("committed_at",))
+BATCH_ID_DAYS = 1
 
 
 def retention_handler(retention: Retention) -> TimerHandler:
@@ -59,6 +68,8 @@ def retention_handler(retention: Retention) -> TimerHandler:
         for table, days in (
             (_CHANGES, retention.change_days),
             (_OPSGENIE, retention.opsgenie_request_days),
+            (_ALERT_EVENTS, retention.alert_event_days),
+            (_BATCHES, BATCH_ID_DAYS),
         ):
             deleted = _delete_older(store, cur, table, now - timedelta(days=days))
             backlog = backlog or deleted >= CHUNK

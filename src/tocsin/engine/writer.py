@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Engine
 
 from tocsin.alerts.ingest_store import IngestStore
+from tocsin.clock import Clock, SystemClock
 from tocsin.core.dedup import Outcome, plan_batch
 from tocsin.core.events import Action, AlertEvent, ChangeEvent
 from tocsin.core.grouping import GroupingMode, OpenIncident, group_key
@@ -36,6 +38,10 @@ WAL_KEEP = 64 * 1024 * 1024
 
 class StorageError(RuntimeError):
     """The events could not be committed; the sender must retry (answered 5xx)."""
+
+
+class _AlreadyCommitted(Exception):
+    """A replayed batch found its id claimed: its first commit went through."""
 
 
 Work = Callable[[IngestStore, Any], Sequence[AlertEvent]]
@@ -69,8 +75,10 @@ class GroupCommitWriter:
         on_batch: Callable[[int], None] | None = None,
         suppress: Callable[[AlertEvent], Suppression | None] | None = None,
         checkpoint_every: float | None = 1.0,
+        clock: Clock | None = None,
     ):
         self._engine = engine
+        self._clock = clock or SystemClock()
         self._suppress = suppress or (lambda _event: None)
         self._on_batch = on_batch
         self._max_batch = max_batch
@@ -256,24 +264,31 @@ class GroupCommitWriter:
             for sub in batch:
                 _settle(sub, StorageError("the database cannot be reached"))
             return
-        await self._commit(store, batch)
+        await self._commit(store, batch, uuid.uuid4().hex)
 
     async def _commit(
-        self, store: IngestStore, batch: list[_Submission], *, retried: bool = False
+        self, store: IngestStore, batch: list[_Submission], batch_id: str, *, retried: bool = False
     ) -> None:
         try:
-            await self._write(store, batch)
+            await self._write(store, batch, batch_id)
             # The fsync runs on a thread (the driver releases the GIL): requests keep
             # being parsed meanwhile, and they form the next batch.
             await asyncio.get_running_loop().run_in_executor(self._committer, store.commit)
+        except _AlreadyCommitted:
+            # A replay after a commit whose answer was lost: it had been committed.
+            with contextlib.suppress(Exception):
+                store.rollback()
+            log.warning("the lost commit had succeeded; batch %s not written twice", batch_id)
         except Exception:
             with contextlib.suppress(Exception):
                 store.rollback()
             store.take_armed()  # rolled back: nothing was armed
             if self._connection_lost():
-                # Nothing of it was committed: write it again on a new connection, once.
+                # The commit may or may not have happened: write it again on a new
+                # connection, once, under the same batch id, which the replay claims first
+                # (and finds taken if the commit did happen: see IngestStore.claim_batch).
                 if not retried and (fresh := self._reconnect()) is not None:
-                    await self._commit(fresh, batch, retried=True)
+                    await self._commit(fresh, batch, batch_id, retried=True)
                     return
                 for sub in batch:
                     _settle(sub, StorageError("the database connection was lost"))
@@ -285,7 +300,7 @@ class GroupCommitWriter:
             # One bad submission must not fail its neighbours: retry each on its own.
             log.warning("ingest batch of %d failed; retrying one by one", len(batch))
             for sub in batch:
-                await self._commit(store, [sub], retried=retried)
+                await self._commit(store, [sub], uuid.uuid4().hex, retried=retried)
             return
         armed = store.take_armed()
         if armed is not None and self.on_armed is not None:
@@ -307,9 +322,14 @@ class GroupCommitWriter:
             return step()
         return await asyncio.get_running_loop().run_in_executor(self._committer, step)
 
-    async def _write(self, store: IngestStore, batch: list[_Submission]) -> None:
+    async def _write(self, store: IngestStore, batch: list[_Submission], batch_id: str) -> None:
         cur = store.begin()
         try:
+            # A plain insert, run here: it waits only when replaying a batch whose first
+            # commit is still being decided, which a lost connection makes rare.
+            if store.concurrent_writers and not store.claim_batch(cur, batch_id, self._clock.now()):
+                raise _AlreadyCommitted(batch_id)
+
             # Work runs first: the events it produces join the batch's dedup plan. It
             # updates rows other processes may hold (a heartbeat pinged in two, a timer
             # being fired), so it may wait too.

@@ -1,4 +1,5 @@
-"""Retention deletes old change and Opsgenie request records, in chunks, on a moved clock."""
+"""Retention deletes old change records, raw alert events, Opsgenie request records and
+batch ids, in chunks, on a moved clock."""
 
 from __future__ import annotations
 
@@ -11,11 +12,19 @@ from sqlalchemy import Engine, func, insert, select
 
 from tocsin.alerts.ingest_store import IngestStore
 from tocsin.clock import ManualClock
-from tocsin.core.events import AlertEvent, ChangeEvent
+from tocsin.core.events import Action, AlertEvent, ChangeEvent, Route
 from tocsin.engine import retention
 from tocsin.engine.timers import TimerService, arm
 from tocsin.engine.writer import GroupCommitWriter
-from tocsin.store.schema import changes, opsgenie_requests, services
+from tocsin.store.schema import (
+    alert_events,
+    alerts,
+    changes,
+    committed_batches,
+    incidents,
+    opsgenie_requests,
+    services,
+)
 from tocsin.world import apply_world, load_world_text
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -153,3 +162,42 @@ def test_a_backlog_is_deleted_a_chunk_at_a_time(
 def test_change_records_are_kept_at_least_90_days() -> None:
     with pytest.raises(ValueError, match="at least 90 days"):
         retention.Retention(change_days=30, opsgenie_request_days=30)
+
+
+def test_raw_alert_events_older_than_their_retention_go_and_alerts_and_incidents_stay(
+    engine: Engine,
+) -> None:
+    apply_world(engine, load_world_text(WORLD), T0)
+    with engine.connect() as conn:
+        service_id = conn.execute(select(services.c.id)).scalar_one()
+    route = Route("int-web", service_id, "pagerduty")
+
+    async def main() -> None:
+        writer = GroupCommitWriter(engine, clock=ManualClock(T0))
+        writer.start()
+        try:
+            for age in (120, 100, 10):  # three triggers of one alert, days ago
+                at = T0 - age * DAY
+                await writer.submit([AlertEvent(route, Action.TRIGGER, "disk", at, "{}", "s", "t")])
+        finally:
+            await writer.stop()
+
+    asyncio.run(main())
+    with engine.begin() as conn:
+        conn.execute(insert(committed_batches).values(id="old", committed_at=T0 - 2 * DAY))
+        conn.execute(insert(committed_batches).values(id="new", committed_at=T0 - DAY / 2))
+    clock = ManualClock(T0)
+    fire(engine, clock, retention.Retention(change_days=90, opsgenie_request_days=30))
+    with engine.connect() as conn:
+        ages = conn.execute(select(alert_events.c.received_at)).scalars().all()
+        assert ages == [T0 - 10 * DAY]  # the two older than 90 days are gone
+        assert conn.execute(select(func.count()).select_from(alerts)).scalar_one() == 1
+        assert conn.execute(select(func.count()).select_from(incidents)).scalar_one() == 1
+        batches = set(conn.execute(select(committed_batches.c.id)).scalars())
+    assert "old" not in batches
+    assert "new" in batches
+
+
+def test_raw_alert_events_are_kept_at_least_a_week() -> None:
+    with pytest.raises(ValueError, match="at least 7 days"):
+        retention.Retention(change_days=90, opsgenie_request_days=30, alert_event_days=3)

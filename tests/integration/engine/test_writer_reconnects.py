@@ -15,11 +15,13 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select
 
 from tests.support.writer_world import route_of, writer_world
+from tocsin.alerts.ingest_store import IngestStore
 from tocsin.core.events import Action, AlertEvent, Route
 from tocsin.engine.writer import GroupCommitWriter, StorageError
+from tocsin.store.schema import alert_events, alerts
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 KEY = "ffffffffffffffffffffffffffffff05"
@@ -110,3 +112,41 @@ def test_while_the_database_is_unreachable_ingest_is_refused_then_recovers(
         server.admin.close()
     assert refused == ["the database connection was lost", "the database cannot be reached"]
     assert after == ["created"]
+
+
+def test_a_commit_whose_answer_was_lost_is_not_written_twice(
+    world: tuple[Engine, Route], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The commit reaches the server, then the connection dies before its answer comes
+    back: the writer cannot know, writes the batch again on a new connection, and finds
+    its id already committed."""
+    engine, route = world
+    lose_next_answer = [False]
+    real_commit = IngestStore.commit
+
+    def commit_then_lose_the_answer(store: IngestStore) -> None:
+        real_commit(store)
+        if lose_next_answer[0]:
+            lose_next_answer[0] = False
+            store._conn.close()  # what a cut network looks like to the driver
+            raise psycopg.OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(IngestStore, "commit", commit_then_lose_the_answer)
+
+    async def main() -> list[str]:
+        writer = GroupCommitWriter(engine)
+        writer.start()
+        try:
+            outcomes = await writer.submit(trigger(route, "k1"))
+            lose_next_answer[0] = True
+            outcomes += await writer.submit(trigger(route, "k1"))  # answered, not 503
+            outcomes += await writer.submit(trigger(route, "k1"))
+            return [o.value for o in outcomes]
+        finally:
+            await writer.stop()
+
+    assert asyncio.run(main()) == ["created", "appended", "appended"]
+    with engine.connect() as conn:
+        occurrences = conn.execute(select(alerts.c.occurrences)).scalar_one()
+        logged = conn.execute(select(func.count()).select_from(alert_events)).scalar_one()
+    assert (occurrences, logged) == (3, 3)  # each event counted once
