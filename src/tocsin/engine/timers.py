@@ -394,6 +394,9 @@ class TimerService:
         """Fire due timers for the life of the process, sleeping until the next is due."""
         self._wake = asyncio.Event()
         while True:
+            # Cleared before the pass, not after: a timer armed while it runs keeps the
+            # loop from going to sleep past it.
+            self._wake.clear()
             try:
                 _, earliest = await self._pass()
             except Exception:
@@ -404,7 +407,6 @@ class TimerService:
             if earliest is not None:
                 wait = min(max((earliest - now).total_seconds(), 0.0), self.max_sleep)
             self._sleeping_until = now + timedelta(seconds=wait)
-            self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=wait)
             self._sleeping_until = None
