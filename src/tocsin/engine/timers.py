@@ -263,7 +263,10 @@ class TimerService:
         after: tuple[datetime, str] | None = None,
         only: Timer | None = None,
     ) -> list[AlertEvent]:
+        """Fire the timers due by ``now`` (the pass's cutoff), at the clock's time now: a
+        batch late in a long pass fires, and says it fired, later than the pass began."""
         done.seen = [only] if only else due_candidates(store, cur, now, after, self.batch)
+        now = max(now, self.clock.now())
         events: list[AlertEvent] = []
         for timer in done.seen:
             events += self._fire_isolated(store, cur, timer, now, done)
