@@ -15,7 +15,7 @@ from enum import StrEnum
 import msgspec
 
 from tocsin.core.events import Action, AlertEvent, AlertStatus
-from tocsin.core.grouping import OpenIncident, choose_incident, group_key
+from tocsin.core.grouping import GroupingMode, OpenIncident, choose_incident, group_key
 from tocsin.core.suppression import Suppression
 
 
@@ -172,16 +172,18 @@ def plan_batch(
     The service's noise rules hold new alerts too: a flapping key (more state changes than
     ``route.flap_changes`` within ``route.flap_window``, counting ``recent_changes`` already
     stored) and the transient pause (``route.pause_new_alerts``).
+
+    The plan may cover only the first events (``len(plan.events)`` of them): it stops
+    before a paging alert that would join an incident whose alerts it acknowledged or
+    resolved, because whether that incident is still open (and acknowledged) is decided
+    from the stored alerts once this part is written. The caller applies the plan, then
+    plans the rest with what is stored then, so a batch ends as the same events one at a
+    time would.
     """
     plan = BatchPlan()
     current: dict[tuple[str, str], AlertChange | OpenAlert] = dict(open_alerts)
     incident_for_service = dict(open_incidents)
     changes = dict(recent_changes or {})
-
-    def hold(event: AlertEvent) -> Suppression | None:
-        key = (event.route.service_id, event.dedup_key)
-        changes[key] = changes.get(key, 0) + 1
-        return suppress(event) or noise_hold(event, changes[key])
 
     for event in events:
         key = (event.route.service_id, event.dedup_key)
@@ -192,15 +194,25 @@ def plan_batch(
             plan.events.append(EventRecord(event, None, outcome))
             continue
         if outcome is Outcome.CREATED:
-            change = _open_new_alert(event, plan, incident_for_service, new_id, hold)
+            held = suppress(event) or noise_hold(event, changes.get(key, 0) + 1)
+            if held is None and _joins_rechecked(event, plan, incident_for_service):
+                break
+            changes[key] = changes.get(key, 0) + 1
+            change = _open_new_alert(event, plan, incident_for_service, new_id, held)
             current[key] = change
         else:
             assert open_alert is not None
+            hold_after = None
+            if outcome in (Outcome.APPENDED, Outcome.REEVALUATED) and open_alert.suppressed_by:
+                hold_after = _hold_after(open_alert, event, suppress)
+                released = hold_after == (None, None)
+                if released and _joins_rechecked(event, plan, incident_for_service):
+                    break
             change = _change_for(found, open_alert, plan)
             if outcome is not Outcome.REEVALUATED:
                 _apply(change, event, outcome, plan)
-            if outcome in (Outcome.APPENDED, Outcome.REEVALUATED):
-                _recheck_hold(change, event, plan, incident_for_service, new_id, suppress)
+            if hold_after is not None:
+                _set_hold(change, event, hold_after, plan, incident_for_service, new_id)
             if change.status is AlertStatus.RESOLVED:
                 del current[key]
                 changes[key] = changes.get(key, 0) + 1
@@ -208,6 +220,20 @@ def plan_batch(
                 current[key] = change
         plan.events.append(EventRecord(event, change.id, outcome))
     return plan
+
+
+def _joins_rechecked(
+    event: AlertEvent, plan: BatchPlan, incident_for_service: dict[tuple[str, str], OpenIncident]
+) -> bool:
+    """Whether a paging alert would join an incident this plan already acknowledged or
+    resolved alerts of: its status must be decided (and written) first, so the plan stops
+    here and the store plans the rest of the batch after applying this part."""
+    route = event.route
+    if route.grouping is GroupingMode.PER_ALERT or not plan.incidents_to_recheck:
+        return False
+    key = (route.service_id, group_key(route.grouping, route.grouping_labels, event.labels))
+    target = incident_for_service.get(key)
+    return target is not None and target.id in plan.incidents_to_recheck
 
 
 def _as_open(found: AlertChange | OpenAlert | None) -> OpenAlert | None:
@@ -250,9 +276,8 @@ def _open_new_alert(
     plan: BatchPlan,
     incident_for_service: dict[tuple[str, str], OpenIncident],
     new_id: Callable[[datetime], str],
-    suppress: Callable[[AlertEvent], Suppression | None],
+    held: Suppression | None,
 ) -> AlertChange:
-    held = suppress(event)
     incident_id = None if held else _incident_for(event, plan, incident_for_service, new_id)
     change = AlertChange(
         id=new_id(event.received_at),
@@ -294,33 +319,40 @@ def _incident_for(
     return incident_id
 
 
-def _recheck_hold(
-    change: AlertChange,
-    event: AlertEvent,
-    plan: BatchPlan,
-    incident_for_service: dict[tuple[str, str], OpenIncident],
-    new_id: Callable[[datetime], str],
-    suppress: Callable[[AlertEvent], Suppression | None],
-) -> None:
-    """A held alert that triggers again (or whose hold ended): still held, or it pages now.
+def _hold_after(
+    alert: OpenAlert, event: AlertEvent, suppress: Callable[[AlertEvent], Suppression | None]
+) -> tuple[str | None, datetime | None]:
+    """A held alert that triggers again (or whose hold ended): the hold it has now, as
+    (``suppressed_by``, ``suppressed_until``); (None, None) when it pages now.
 
     A window or silence in force holds it. A noise hold (flapping, transient pause) is not
     re-decided by a repeat: senders such as Alertmanager and Grafana resend every interval,
     and the first resend must not end the pause; the hold lasts until its end.
     """
-    if change.suppressed_by is None:
-        return
-    until = change.suppressed_until
-    noise = change.suppressed_by.partition(":")[0] in NOISE_HOLDS
+    assert alert.suppressed_by is not None
+    until = alert.suppressed_until
+    noise = alert.suppressed_by.partition(":")[0] in NOISE_HOLDS
     noise_until = until if noise and until is not None and event.received_at < until else None
     held = suppress(event)
     if held is not None and (noise_until is None or held.until > noise_until):
-        change.suppressed_by, change.suppressed_until = held.reason, held.until
-        return
+        return held.reason, held.until
     if noise_until is not None:
-        return
-    change.suppressed_by = change.suppressed_until = None
-    change.incident_id = _incident_for(event, plan, incident_for_service, new_id)
+        return alert.suppressed_by, noise_until
+    return None, None
+
+
+def _set_hold(
+    change: AlertChange,
+    event: AlertEvent,
+    hold: tuple[str | None, datetime | None],
+    plan: BatchPlan,
+    incident_for_service: dict[tuple[str, str], OpenIncident],
+    new_id: Callable[[datetime], str],
+) -> None:
+    """Record the alert's hold; a released alert opens or joins its incident now."""
+    change.suppressed_by, change.suppressed_until = hold
+    if hold == (None, None):
+        change.incident_id = _incident_for(event, plan, incident_for_service, new_id)
 
 
 def _apply(change: AlertChange, event: AlertEvent, outcome: Outcome, plan: BatchPlan) -> None:

@@ -371,6 +371,35 @@ class GroupCommitWriter:
             return store.open_incidents(cur, groups, only_joining=joining)
 
         open_incidents = await self._may_wait(store, lock)
+        auto_resolve = {s: r.auto_resolve_incidents for s, r in routes.items()}
+        outcomes: list[Outcome] = []
+        remaining = events
+        while remaining:
+            planned = await self._plan_and_apply(
+                store, cur, remaining, open_incidents, groups, joining, auto_resolve
+            )
+            outcomes += planned
+            remaining = remaining[len(planned) :]
+            if remaining:
+                # The plan stopped before an alert joining an incident it acknowledged or
+                # resolved alerts of: plan the rest with what is stored now.
+                open_incidents = store.open_incidents(cur, groups, only_joining=joining)
+        flowing = iter(outcomes)
+        for sub, sub_events in zip(batch, per_sub, strict=True):
+            sub.outcomes = [next(flowing) for _ in sub_events]
+
+    async def _plan_and_apply(
+        self,
+        store: IngestStore,
+        cur: Any,
+        events: list[AlertEvent],
+        open_incidents: dict[tuple[str, str], OpenIncident],
+        groups: set[tuple[str, str]],
+        joining: bool,
+        auto_resolve: dict[str, bool],
+    ) -> list[Outcome]:
+        """Plan ``events`` (the plan may cover only the first ones) and write the plan;
+        return the outcomes of the events it covered."""
         open_alerts = store.open_alerts(cur, events)
         recent = store.recent_changes(cur, events)
         plan = plan_batch(events, open_alerts, open_incidents, new_id, self._suppress, recent)
@@ -389,11 +418,8 @@ class GroupCommitWriter:
         unlocked = plan.incidents_to_recheck - {i.id for i in open_incidents.values()}
         if unlocked and store.concurrent_writers:
             await self._may_wait(store, lambda: store.lock_incidents(cur, unlocked))
-        auto_resolve = {s: r.auto_resolve_incidents for s, r in routes.items()}
         store.apply(cur, plan, auto_resolve)
-        outcomes = iter(r.outcome for r in plan.events)
-        for sub, sub_events in zip(batch, per_sub, strict=True):
-            sub.outcomes = [next(outcomes) for _ in sub_events]
+        return [r.outcome for r in plan.events]
 
 
 def _settle(sub: _Submission, error: Exception | None) -> None:
