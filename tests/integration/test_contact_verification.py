@@ -486,8 +486,14 @@ def test_a_new_code_may_be_sent_a_minute_later_and_replaces_the_old(
     clocked.advance(timedelta(seconds=1))
     assert clocked.send("max").status_code == 200
     new = inbox.code("max@example.com")
-    if old != new:
-        error(clocked.verify("max", old), 400, "invalid_code")
+    for _ in range(3):  # the same six digits twice (one chance in a million): send again
+        if new != old:
+            break
+        clocked.advance(timedelta(minutes=1))
+        assert clocked.send("max").status_code == 200
+        new = inbox.code("max@example.com")
+    assert new != old
+    error(clocked.verify("max", old), 400, "invalid_code")  # always checked, never skipped
     assert clocked.verify("max", new).status_code == 200
 
 

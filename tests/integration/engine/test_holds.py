@@ -18,6 +18,7 @@ from tocsin.core.events import Action, AlertEvent, Route
 from tocsin.engine.suppressions import SuppressionDirectory
 from tocsin.engine.timers import TimerService, arm
 from tocsin.engine.writer import GroupCommitWriter
+from tocsin.ingest.routing import KeyDirectory
 from tocsin.silences.service import create_silence, expire_silence
 from tocsin.store.schema import alerts, integrations, services
 from tocsin.world import apply_world, load_world_text
@@ -46,13 +47,17 @@ maintenance_windows:
 
 
 def routes(engine: Engine) -> dict[str, Route]:
+    """Each service's route as ingest builds it (from the routing-key cache)."""
+    keys = KeyDirectory(engine)
+    keys.reload()
     with engine.connect() as conn:
         rows = conn.execute(
-            select(services.c.name, integrations.c.id, services.c.id).join(
+            select(services.c.name, integrations.c.key).join(
                 integrations, integrations.c.service_id == services.c.id
             )
         )
-        return {name: Route(iid, sid, "pagerduty") for name, iid, sid in rows}
+        found = {name: keys.lookup(key) for name, key in rows}
+    return {name: info.route for name, info in found.items() if info and info.route}
 
 
 def held_then_swept(engine: Engine) -> dict[str, tuple[str, str | None, str | None]]:
