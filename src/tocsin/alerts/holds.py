@@ -17,12 +17,12 @@ from typing import Any, Protocol
 import msgspec
 from sqlalchemy import Connection, update
 
-from tocsin.alerts.ingest_store import IngestStore
-from tocsin.catalog.routes import route_columns, service_route
 from tocsin.core.events import Action, AlertEvent, Severity
+from tocsin.core.routes import route_columns, service_route
 from tocsin.core.suppression import Suppression
-from tocsin.engine.timers import Firing, Timer, TimerHandler
+from tocsin.store.batch import Batch
 from tocsin.store.schema import alerts
+from tocsin.store.timers import Firing, Timer, TimerHandler
 
 TIMER_KIND = "hold_sweep"
 TIMER_SUBJECT = "all"
@@ -33,7 +33,7 @@ _json = msgspec.json.Encoder().encode
 class HoldRules(Protocol):
     """The windows and silences in force (``engine.suppressions.SuppressionDirectory``)."""
 
-    def reload_within(self, store: IngestStore, cur: Any, now: datetime) -> None:
+    def reload_within(self, store: Batch, cur: Any, now: datetime) -> None:
         """Read them again, in the sweep's own transaction."""
 
     def window_on_end(self, name: str) -> str:
@@ -71,7 +71,7 @@ def sweep_handler(rules: HoldRules) -> TimerHandler:
     dedup plan, which asks the same rules, like for any trigger.
     """
 
-    def handle(store: IngestStore, cur: Any, timer: Timer, now: datetime) -> Firing:
+    def handle(store: Batch, cur: Any, timer: Timer, now: datetime) -> Firing:
         events = []
         p = store.mark
         cur.execute(
@@ -114,7 +114,7 @@ def sweep_handler(rules: HoldRules) -> TimerHandler:
     return handle
 
 
-def _stale(store: IngestStore, cur: Any, now: datetime) -> list[AlertEvent]:
+def _stale(store: Batch, cur: Any, now: datetime) -> list[AlertEvent]:
     """Resolve events for alerts not triggered again within their service's
     ``auto_resolve_after`` (a sender that never resolves must not leave them open)."""
     p = store.mark
@@ -137,7 +137,7 @@ def _stale(store: IngestStore, cur: Any, now: datetime) -> list[AlertEvent]:
     return events
 
 
-def _orphaned_heartbeat_alerts(store: IngestStore, cur: Any, now: datetime) -> list[AlertEvent]:
+def _orphaned_heartbeat_alerts(store: Batch, cur: Any, now: datetime) -> list[AlertEvent]:
     """Resolve events for open alerts of heartbeats that were deleted: no ping can ever
     resolve them any more (a heartbeat's alerts come through the heartbeat itself)."""
     cur.execute(

@@ -1,17 +1,15 @@
-"""The ingest hot path's SQL, on a raw DB-API connection (sqlite3 or psycopg 3).
+"""The ingest hot path's SQL for alerts, incidents and changes, on a raw DB-API connection.
 
-SQLAlchemy Core costs about 80 microseconds of Python per statement here, more than the
-statement itself; a group commit runs a handful of statements for dozens of events, so the
-writer speaks DB-API directly. The schema is still owned by ``store.schema`` (and Alembic);
-a test checks these statements against it on both databases. Datetimes are written in the
-same text form SQLAlchemy uses on SQLite, so every other reader sees the same values.
+``IngestStore`` is a ``store.batch.Batch`` (the transaction, its time values and locks)
+with the statements a group commit runs: find the open alerts and incidents the events
+refer to, and write a dedup plan. A test checks these statements against the schema on
+both databases.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import msgspec
@@ -21,6 +19,7 @@ from tocsin.core.events import AlertEvent, AlertStatus, ChangeEvent
 from tocsin.core.grouping import OpenIncident
 from tocsin.core.incident_status import IncidentStatus, status_after_alert_change
 from tocsin.ids import new_id
+from tocsin.store.batch import Batch, placeholders
 
 _json = msgspec.json.Encoder().encode
 
@@ -39,35 +38,23 @@ _CHANGE_COLUMNS = (
 )
 
 
-def _placeholders(count: int, mark: str) -> str:
-    return ", ".join([mark] * count)
-
-
-class IngestStore:
+class IngestStore(Batch):
     """The statements of one group commit, for one DB-API connection."""
 
     def __init__(self, dbapi_conn: Any, dialect: str, payload_limit: int = 65536) -> None:
-        if dialect not in ("sqlite", "postgresql"):
-            raise ValueError(f"unsupported database {dialect!r}")
-        self._conn = dbapi_conn
-        self._pg = dialect == "postgresql"
+        super().__init__(dbapi_conn, dialect)
         self._payload_limit = payload_limit
-        self._times: dict[datetime, str] = {}
-        self._armed: datetime | None = None  # earliest timer armed in this transaction
-        p = "%s" if self._pg else "?"
-        self._p = p
-        self._insert_alert = (
-            f"INSERT INTO alerts ({_ALERT_COLUMNS}) VALUES ({_placeholders(26, p)})"
-        )
+        p = self._p
+        self._insert_alert = f"INSERT INTO alerts ({_ALERT_COLUMNS}) VALUES ({placeholders(26, p)})"
         self._insert_event = (
-            f"INSERT INTO alert_events ({_EVENT_COLUMNS}) VALUES ({_placeholders(8, p)})"
+            f"INSERT INTO alert_events ({_EVENT_COLUMNS}) VALUES ({placeholders(8, p)})"
         )
         self._insert_change = (
-            f"INSERT INTO changes ({_CHANGE_COLUMNS}) VALUES ({_placeholders(9, p)})"
+            f"INSERT INTO changes ({_CHANGE_COLUMNS}) VALUES ({placeholders(9, p)})"
         )
         self._insert_incident = (
             "INSERT INTO incidents (id, service_id, title, status, created_at, updated_at, "
-            f"group_key) VALUES ({_placeholders(7, p)})"
+            f"group_key) VALUES ({placeholders(7, p)})"
         )
         self._update_alert = (
             f"UPDATE alerts SET status = {p}, occurrences = occurrences + {p}, "
@@ -102,106 +89,15 @@ class IngestStore:
             f"acknowledged_at = COALESCE(acknowledged_at, {p}), resolved_at = {p} WHERE id = {p}"
         )
 
-    # -- transactions ---------------------------------------------------------------
-
-    def begin(self) -> Any:
-        """Start a write transaction and return a cursor for it."""
-        cur = self._conn.cursor()
-        if not self._pg:
-            cur.execute("BEGIN IMMEDIATE")
-        return cur
-
-    def commit(self) -> None:
-        """Make the transaction durable."""
-        self._conn.commit()
-
-    def rollback(self) -> None:
-        """Abandon the transaction."""
-        self._conn.rollback()
-
-    def claim_batch(self, cur: Any, batch_id: str, now: datetime) -> bool:
-        """Record this batch's id in its own transaction (PostgreSQL); False when a batch
-        with this id was already committed.
-
-        A commit whose answer is lost with the connection may have happened: the writer
-        writes the batch again under the same id, and this is its first statement. The
-        insert waits for a transaction still holding the id, then finds it taken if that
-        one committed, so a replay never counts occurrences twice or stores an Opsgenie
-        request id again.
-        """
-        cur.execute(
-            "INSERT INTO committed_batches (id, committed_at) VALUES (%s, %s) "
-            "ON CONFLICT (id) DO NOTHING RETURNING id",
-            (batch_id, now),
-        )
-        return cur.fetchone() is not None
-
-    def note_armed(self, due_at: datetime) -> None:
-        """A timer was armed for ``due_at`` in this transaction (``engine.timers.arm``)."""
-        if self._armed is None or due_at < self._armed:
-            self._armed = due_at
-
-    def take_armed(self) -> datetime | None:
-        """The earliest timer armed since the last call (the writer asks after a commit)."""
-        armed, self._armed = self._armed, None
-        return armed
-
-    def checkpoint(self) -> None:
-        """Copy what is left of the SQLite WAL into the database (between transactions)."""
-        if not self._pg:
-            self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
-
-    # -- values -----------------------------------------------------------------------
-
-    @property
-    def mark(self) -> str:
-        """The DB-API parameter placeholder of this database (``?`` or ``%s``)."""
-        return self._p
-
-    def db_time(self, value: datetime | None) -> Any:
-        """A datetime as this database's driver wants it (see ``_time``)."""
-        return self._time(value)
-
-    def from_db_time(self, value: Any) -> datetime | None:
-        """A datetime read back through the driver, as an aware UTC datetime."""
-        if value is None:
-            return None
-        if isinstance(value, str):
-            value = datetime.fromisoformat(value)
-        assert isinstance(value, datetime)
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-    def _time(self, value: datetime | None) -> Any:
-        if value is None or self._pg:
-            return value
-        # A batch writes the same few instants many times (every alert of a notification
-        # was received at once): format each once.
-        text = self._times.get(value)
-        if text is None:
-            if len(self._times) > 4096:
-                self._times.clear()
-            # SQLAlchemy's SQLite DateTime text form, in UTC.
-            utc = value if value.tzinfo is UTC else value.astimezone(UTC)
-            text = self._times[value] = utc.replace(tzinfo=None).isoformat(" ", "microseconds")
-        return text
-
-    def _jsonb(self, value: Any) -> str | None:
-        return None if value is None else _json(value).decode()
-
     # -- reads ------------------------------------------------------------------------
-
-    @property
-    def concurrent_writers(self) -> bool:
-        """True where several processes may write at once (PostgreSQL), so locks matter."""
-        return self._pg
 
     def lock_keys(self, cur: Any, events: Sequence[AlertEvent]) -> None:
         """Serialise writers of other processes on the same (service, dedup key)."""
-        self._advisory(cur, {f"{e.route.service_id}\x00{e.dedup_key}" for e in events})
+        self.advisory_locks(cur, {f"{e.route.service_id}\x00{e.dedup_key}" for e in events})
 
     def lock_incident_creation(self, cur: Any, groups: Iterable[tuple[str, str]]) -> None:
         """Serialise writers that may open a (service, group)'s incident (only one may)."""
-        self._advisory(cur, {f"incident\x00{s}\x00{g}" for s, g in groups})
+        self.advisory_locks(cur, {f"incident\x00{s}\x00{g}" for s, g in groups})
 
     def lock_incidents(self, cur: Any, incident_ids: Iterable[str]) -> None:
         """Lock incident rows for a status recheck (PostgreSQL), in id order."""
@@ -210,16 +106,6 @@ class IngestStore:
             cur.execute(
                 "SELECT id FROM incidents WHERE id = ANY(%s) ORDER BY id FOR UPDATE", (ids,)
             )
-
-    def _advisory(self, cur: Any, names: set[str]) -> None:
-        # Transaction-scoped, taken in sorted order in one statement: no lock-order cycles.
-        if not self._pg or not names:
-            return
-        cur.execute(
-            "SELECT pg_advisory_xact_lock(k) FROM "
-            "(SELECT unnest(%s::bigint[]) AS k ORDER BY 1) AS s",
-            (sorted({_lock_id(n) for n in names}),),
-        )
 
     def open_alerts(
         self, cur: Any, events: Sequence[AlertEvent]
@@ -253,8 +139,8 @@ class IngestStore:
         else:
             cur.execute(
                 head
-                + f"service_id IN ({_placeholders(len(services), '?')}) "
-                + f"AND dedup_key IN ({_placeholders(len(keys), '?')}) "
+                + f"service_id IN ({placeholders(len(services), '?')}) "
+                + f"AND dedup_key IN ({placeholders(len(keys), '?')}) "
                 + "AND status <> 'resolved'",
                 (*services, *keys),
             )
@@ -314,7 +200,7 @@ class IngestStore:
         free a dedup key), then new alerts and the event log."""
         if plan.incidents:
             status = IncidentStatus.TRIGGERED.value
-            self._insert(
+            self.insert_rows(
                 cur,
                 "incidents",
                 "id, service_id, title, status, created_at, updated_at, group_key",
@@ -338,10 +224,10 @@ class IngestStore:
         new = plan.new_alerts
         if new:
             rows = [self._alert_row(a) for a in new]
-            self._insert(cur, "alerts", _ALERT_COLUMNS, self._insert_alert, rows)
+            self.insert_rows(cur, "alerts", _ALERT_COLUMNS, self._insert_alert, rows)
         if plan.events:
             limit = self._payload_limit
-            self._insert(
+            self.insert_rows(
                 cur,
                 "alert_events",
                 _EVENT_COLUMNS,
@@ -364,18 +250,6 @@ class IngestStore:
             when = max(r.event.received_at for r in plan.events)
             for incident_id in sorted(plan.incidents_to_recheck):
                 self._recheck_incident(cur, incident_id, auto_resolve, when)
-
-    def _insert(
-        self, cur: Any, table: str, columns: str, sql: str, rows: list[tuple[Any, ...]]
-    ) -> None:
-        """Bulk insert: COPY on PostgreSQL (one statement for the batch; per-row INSERTs
-        cost the server more CPU than the request itself), executemany on SQLite."""
-        if not self._pg:
-            cur.executemany(sql, rows)
-            return
-        with cur.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
 
     def _update_row(self, a: AlertChange) -> tuple[Any, ...]:
         latest = a.latest
@@ -472,13 +346,8 @@ class IngestStore:
             for sid in c.service_ids
         ]
         if rows:
-            self._insert(cur, "changes", _CHANGE_COLUMNS, self._insert_change, rows)
+            self.insert_rows(cur, "changes", _CHANGE_COLUMNS, self._insert_change, rows)
 
 
 def _truncated(raw: str) -> str:
     return _json({"_truncated": True, "size": len(raw), "head": raw[:1024]}).decode()
-
-
-def _lock_id(key: str) -> int:
-    digest = hashlib.blake2b(key.encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big", signed=True)

@@ -41,7 +41,7 @@ from tocsin.core.events import AlertEvent
 from tocsin.engine import retention
 from tocsin.engine.suppressions import SuppressionDirectory
 from tocsin.engine.timer_wakeups import listen_forever
-from tocsin.engine.timers import SubjectLock, TimerHandler, TimerService, arm
+from tocsin.engine.timers import TimerService
 from tocsin.engine.writer import GroupCommitWriter, Work
 from tocsin.heartbeats import service as heartbeat_service
 from tocsin.ingest.routing import KeyDirectory
@@ -50,6 +50,7 @@ from tocsin.runtime import Runtime
 from tocsin.settings import Settings
 from tocsin.store.db import create_db_engine
 from tocsin.store.migrate import schema_is_current
+from tocsin.store.timers import SubjectLock, TimerHandler, arm
 
 log = logging.getLogger(__name__)
 

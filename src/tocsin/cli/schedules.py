@@ -11,10 +11,10 @@ from sqlalchemy import Connection
 
 from tocsin.cli.context import console, fail, print_json, print_table, state
 from tocsin.clock import SystemClock
+from tocsin.core.wallclock import as_zone
 from tocsin.schedules import store_views
 from tocsin.schedules.store import ScheduleError
 from tocsin.schedules.store_definition import parse_instant
-from tocsin.schedules.wallclock import as_zone
 
 schedule_app = typer.Typer(
     help="On-call schedules: list, preview, fairness, check, swaps, overrides.",

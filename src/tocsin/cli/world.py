@@ -21,9 +21,9 @@ def apply_command(
     as_json: Annotated[bool, typer.Option("--json", help="print the plan as JSON")] = False,
 ) -> None:
     """Show the plan for FILE and apply it (idempotent)."""
-    from tocsin.schedules.plan_preview import PREVIEW_DAYS, oncall_preview
     from tocsin.store.migrate import upgrade
     from tocsin.world import WorldFileError, apply_world, load_world_file, render_plan
+    from tocsin.world.oncall_preview import PREVIEW_DAYS, oncall_preview
 
     st = state(ctx)
     now = SystemClock().now()

@@ -22,7 +22,7 @@ from croniter import croniter
 
 from tocsin.core.durations import parse_duration
 from tocsin.core.matchers import Matcher, match_all
-from tocsin.schedules.wallclock import as_zone, local_date, wall_to_utc
+from tocsin.core.wallclock import as_zone, local_date, wall_to_utc
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 

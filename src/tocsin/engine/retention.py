@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from tocsin.alerts.ingest_store import IngestStore
-from tocsin.engine.timers import Firing, Timer, TimerHandler
 from tocsin.settings import MIN_ALERT_EVENT_RETENTION_DAYS, MIN_CHANGE_RETENTION_DAYS
+from tocsin.store.batch import Batch
+from tocsin.store.timers import Firing, Timer, TimerHandler
 
 TIMER_KIND = "retention"
 TIMER_SUBJECT = "all"
@@ -63,7 +63,7 @@ BATCH_ID_DAYS = 1
 def retention_handler(retention: Retention) -> TimerHandler:
     """The timer handler deleting what ``retention`` no longer keeps."""
 
-    def handle(store: IngestStore, cur: Any, timer: Timer, now: datetime) -> Firing:
+    def handle(store: Batch, cur: Any, timer: Timer, now: datetime) -> Firing:
         backlog = False
         for table, days in (
             (_CHANGES, retention.change_days),
@@ -78,7 +78,7 @@ def retention_handler(retention: Retention) -> TimerHandler:
     return handle
 
 
-def _delete_older(store: IngestStore, cur: Any, table: _Table, cutoff: datetime) -> int:
+def _delete_older(store: Batch, cur: Any, table: _Table, cutoff: datetime) -> int:
     """Delete up to ``CHUNK`` rows of ``table`` from before ``cutoff``; return how many."""
     p = store.mark
     older = " AND ".join(f"{column} < {p}" for column in table.times)

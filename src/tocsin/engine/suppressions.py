@@ -15,7 +15,6 @@ from typing import Any
 import msgspec
 from sqlalchemy import Engine
 
-from tocsin.alerts.ingest_store import IngestStore
 from tocsin.core.events import AlertEvent
 from tocsin.core.matchers import Matcher
 from tocsin.core.suppression import (
@@ -25,6 +24,7 @@ from tocsin.core.suppression import (
     suppression_for,
     window_from_definition,
 )
+from tocsin.store.batch import Batch
 
 
 class SuppressionDirectory:
@@ -53,7 +53,7 @@ class SuppressionDirectory:
         """Read windows and live silences (blocking: call it off the event loop)."""
         raw: Any = self._engine.raw_connection()
         try:
-            store = IngestStore(raw.driver_connection, self._engine.dialect.name)
+            store = Batch(raw.driver_connection, self._engine.dialect.name)
             cur = raw.driver_connection.cursor()
             try:
                 self._read(store, cur, now)
@@ -62,13 +62,13 @@ class SuppressionDirectory:
         finally:
             raw.close()  # back to the pool, its read transaction (PostgreSQL) rolled back
 
-    def reload_within(self, store: IngestStore, cur: Any, now: datetime) -> None:
+    def reload_within(self, store: Batch, cur: Any, now: datetime) -> None:
         """Read them through the writer's own transaction (the hold sweep does, so what it
         releases and what still holds come from one snapshot: a window changed by
         ``tocsin apply`` a moment ago is never held again by a stale copy)."""
         self._read(store, cur, now)
 
-    def _read(self, store: IngestStore, cur: Any, now: datetime) -> None:
+    def _read(self, store: Batch, cur: Any, now: datetime) -> None:
         # Raw DB-API statements: this also runs inside the writer's transaction, where a
         # second SQLAlchemy connection on SQLite would wait for the writer's own lock.
         cur.execute("SELECT name, id FROM services")

@@ -18,7 +18,7 @@ from datetime import datetime
 import psycopg
 from sqlalchemy import Engine
 
-from tocsin.engine.timers import NOTIFY_CHANNEL
+from tocsin.store.timers import NOTIFY_CHANNEL
 
 log = logging.getLogger(__name__)
 RECONNECT_SECONDS = 2.0

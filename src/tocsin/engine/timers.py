@@ -42,13 +42,19 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import msgspec
-from sqlalchemy import Connection
 
-from tocsin.alerts.ingest_store import IngestStore
 from tocsin.clock import Clock
 from tocsin.core.events import AlertEvent
 from tocsin.engine.writer import GroupCommitWriter, StorageError, Work
-from tocsin.ids import new_id
+from tocsin.store.batch import Batch
+from tocsin.store.timers import (
+    Firing,
+    SubjectLock,
+    Timer,
+    TimerHandler,
+    due_candidates,
+    next_due,
+)
 
 log = logging.getLogger(__name__)
 _json = msgspec.json.Encoder().encode
@@ -57,121 +63,6 @@ MAX_ATTEMPTS = 10
 BACKOFF_FIRST = timedelta(seconds=1)
 BACKOFF_MAX = timedelta(minutes=5)
 MIN_REFIRE = timedelta(seconds=1)
-NOTIFY_CHANNEL = "tocsin_timers"
-_COLUMNS = "id, kind, subject, due_at, payload, fire_count, generation, attempts"
-
-
-@dataclass(frozen=True, slots=True)
-class Timer:
-    """A due timer, as handed to its kind's handler."""
-
-    id: str
-    kind: str
-    subject: str
-    due_at: datetime
-    payload: dict[str, Any]
-    fire_count: int
-    generation: int = 0
-    attempts: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class Firing:
-    """What a handler decided: alert events to store, and when to fire next (or never)."""
-
-    events: Sequence[AlertEvent] = ()
-    next_due: datetime | None = None
-
-
-TimerHandler = Callable[[IngestStore, Any, Timer, datetime], Firing]
-"""Runs one firing inside the writer's transaction (``store``, cursor, timer, now)."""
-
-SubjectLock = Callable[[IngestStore, Any, str], bool]
-"""Locks a timer's subject row before its timer (PostgreSQL: ``FOR UPDATE SKIP LOCKED``);
-False when another transaction holds it, and the firing waits for the next pass."""
-
-
-def arm(
-    store: IngestStore,
-    cur: Any,
-    *,
-    kind: str,
-    subject: str,
-    due_at: datetime | None,
-    now: datetime,
-    payload: dict[str, Any] | None = None,
-) -> None:
-    """Set (or clear, with ``due_at=None``) the next firing of ``kind``/``subject``.
-
-    Lock order: when the timer belongs to a subject row (a heartbeat), lock or update
-    that row first, then arm. Arming revives a dead timer and starts its attempts over.
-    """
-    p = store.mark
-    cur.execute(
-        "INSERT INTO timers (id, kind, subject, due_at, payload, fire_count, created_at, "
-        f"updated_at) VALUES ({p}, {p}, {p}, {p}, {p}, 0, {p}, {p}) "
-        "ON CONFLICT (kind, subject) DO UPDATE SET due_at = excluded.due_at, "
-        "payload = excluded.payload, updated_at = excluded.updated_at, "
-        "generation = timers.generation + 1, attempts = 0, last_error = NULL, dead_at = NULL",
-        (
-            new_id(now),
-            kind,
-            subject,
-            store.db_time(due_at),
-            _json(payload or {}).decode(),
-            store.db_time(now),
-            store.db_time(now),
-        ),
-    )
-    if due_at is not None:
-        store.note_armed(due_at)
-        if store.concurrent_writers:
-            # Delivered to the listeners of every process when (and only if) this commits.
-            cur.execute(f"SELECT pg_notify('{NOTIFY_CHANNEL}', {p})", (due_at.isoformat(),))
-
-
-def due_candidates(
-    store: IngestStore, cur: Any, now: datetime, after: tuple[datetime, str] | None, limit: int
-) -> list[Timer]:
-    """Timers due at ``now`` after the ``after`` (due_at, id) cursor, oldest first.
-
-    Not locked: each is locked (subject first) and checked again when it is fired.
-    """
-    p = store.mark
-    where = f"due_at IS NOT NULL AND due_at <= {p}"
-    params: list[Any] = [store.db_time(now)]
-    if after is not None:
-        where += f" AND (due_at > {p} OR (due_at = {p} AND id > {p}))"
-        params += [store.db_time(after[0]), store.db_time(after[0]), after[1]]
-    cur.execute(
-        f"SELECT {_COLUMNS} FROM timers WHERE {where} ORDER BY due_at, id LIMIT {p}",
-        (*params, limit),
-    )
-    return [_timer(store, row, now) for row in cur.fetchall()]
-
-
-def _timer(store: IngestStore, row: Sequence[Any], now: datetime) -> Timer:
-    tid, kind, subject, due, payload, count, generation, attempts = row
-    due_at = store.from_db_time(due) or now
-    payload = msgspec.json.decode(payload)
-    return Timer(tid, kind, subject, due_at, payload, count, generation, attempts)
-
-
-def arm_within(conn: Connection, **timer: Any) -> None:
-    """``arm`` on a SQLAlchemy connection, in its transaction (``tocsin apply``)."""
-    raw: Any = conn.connection.driver_connection
-    cur = raw.cursor()
-    try:
-        arm(IngestStore(raw, conn.dialect.name), cur, **timer)
-    finally:
-        cur.close()
-
-
-def next_due(store: IngestStore, cur: Any) -> datetime | None:
-    """When the earliest armed timer is due."""
-    cur.execute("SELECT MIN(due_at) FROM timers WHERE due_at IS NOT NULL")
-    row = cur.fetchone()
-    return store.from_db_time(row[0]) if row else None
 
 
 def backoff(attempts: int) -> timedelta:
@@ -248,14 +139,14 @@ class TimerService:
         return fired
 
     def _failure_work(self, timer: Timer, now: datetime, error: BaseException) -> Work:
-        def work(store: IngestStore, cur: Any) -> list[AlertEvent]:
+        def work(store: Batch, cur: Any) -> list[AlertEvent]:
             return self._record_failure(store, cur, timer, now, error)
 
         return work
 
     def _fire_batch(
         self,
-        store: IngestStore,
+        store: Batch,
         cur: Any,
         *,
         now: datetime,
@@ -275,7 +166,7 @@ class TimerService:
         return events
 
     def _fire_isolated(
-        self, store: IngestStore, cur: Any, timer: Timer, now: datetime, done: _Pass
+        self, store: Batch, cur: Any, timer: Timer, now: datetime, done: _Pass
     ) -> Sequence[AlertEvent]:
         """Fire one timer in a savepoint; a handler error is recorded on the timer."""
         cur.execute("SAVEPOINT tocsin_timer")
@@ -293,7 +184,7 @@ class TimerService:
         done.fired += 1
         return events
 
-    def _lock(self, store: IngestStore, cur: Any, timer: Timer, now: datetime) -> bool:
+    def _lock(self, store: Batch, cur: Any, timer: Timer, now: datetime) -> bool:
         """Subject, then timer; True when this timer, as read, is still ours to fire."""
         lock_subject = self.subject_locks.get(timer.kind)
         if lock_subject is not None and not lock_subject(store, cur, timer.subject):
@@ -308,9 +199,7 @@ class TimerService:
         due = store.from_db_time(row[1])
         return row[0] == timer.generation and due is not None and due <= now
 
-    def _fire(
-        self, store: IngestStore, cur: Any, timer: Timer, now: datetime
-    ) -> Sequence[AlertEvent]:
+    def _fire(self, store: Batch, cur: Any, timer: Timer, now: datetime) -> Sequence[AlertEvent]:
         late = now - timer.due_at
         if late > self.late_after:
             log.warning(
@@ -341,7 +230,7 @@ class TimerService:
 
     def _record_failure(
         self,
-        store: IngestStore,
+        store: Batch,
         cur: Any,
         timer: Timer,
         now: datetime,

@@ -16,11 +16,11 @@ from typing import Any
 
 import msgspec
 
-from tocsin.alerts.ingest_store import IngestStore
-from tocsin.catalog.routes import route_columns, service_route
 from tocsin.core.events import Action, AlertEvent, Route, Severity
-from tocsin.engine.timers import Firing, Timer, arm
+from tocsin.core.routes import route_columns, service_route
 from tocsin.engine.writer import Work
+from tocsin.store.batch import Batch
+from tocsin.store.timers import Firing, Timer, arm
 
 TIMER_KIND = "heartbeat"
 _json = msgspec.json.Encoder().encode
@@ -58,7 +58,7 @@ class PingResult:
     heartbeat: str = ""
 
 
-def load(store: IngestStore, cur: Any, *, by: str, value: str) -> Heartbeat | None:
+def load(store: Batch, cur: Any, *, by: str, value: str) -> Heartbeat | None:
     """A heartbeat by ``id``, ``key`` or ``name``."""
     if by not in ("id", "key", "name"):
         raise ValueError(by)
@@ -88,7 +88,7 @@ def load(store: IngestStore, cur: Any, *, by: str, value: str) -> Heartbeat | No
 def ping(*, by: str, value: str, now: datetime, result: PingResult) -> Work:
     """Work that records a ping of the heartbeat whose ``by`` (key or name) is ``value``."""
 
-    def work(store: IngestStore, cur: Any) -> list[AlertEvent]:
+    def work(store: Batch, cur: Any) -> list[AlertEvent]:
         beat = load(store, cur, by=by, value=value)
         if beat is None:
             return []
@@ -116,7 +116,7 @@ def ping(*, by: str, value: str, now: datetime, result: PingResult) -> Work:
     return work
 
 
-def lock_heartbeat(store: IngestStore, cur: Any, heartbeat_id: str) -> bool:
+def lock_heartbeat(store: Batch, cur: Any, heartbeat_id: str) -> bool:
     """Lock the heartbeat before its timer fires (the order pings take: heartbeat, then
     timer). False while a ping (or another process's firing) holds it: the firing is left
     for the next pass, by which time the ping has re-armed the timer."""
@@ -129,7 +129,7 @@ def lock_heartbeat(store: IngestStore, cur: Any, heartbeat_id: str) -> bool:
     return cur.fetchone() is None  # deleted: the handler disarms its timer
 
 
-def on_expiry(store: IngestStore, cur: Any, timer: Timer, now: datetime) -> Firing:
+def on_expiry(store: Batch, cur: Any, timer: Timer, now: datetime) -> Firing:
     """Timer handler: expire the heartbeat if no ping came in time."""
     beat = load(store, cur, by="id", value=timer.subject)
     if beat is None or beat.expired_at is not None:

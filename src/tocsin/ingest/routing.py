@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine, select
 
-from tocsin.catalog.routes import SERVICE_ROUTE_COLUMNS, service_route
 from tocsin.core.events import Route
+from tocsin.core.routes import SERVICE_ROUTE_COLUMNS, service_route
 from tocsin.ingest.generic import GenericMapping
 from tocsin.store.schema import change_source_services, change_sources, integrations, services
 

@@ -7,6 +7,7 @@ instant)``. The DST policy is in docs/decisions/0002-schedule-dst-policy.md and 
 is explained in docs/schedules.md.
 """
 
+from tocsin.core.wallclock import wall_to_utc
 from tocsin.schedules.fairness import BusinessHours, HourCategory, OnCallHours, on_call_hours
 from tocsin.schedules.final import DEFAULT_HORIZON, final_schedule, on_call_at
 from tocsin.schedules.handoff import (
@@ -52,7 +53,6 @@ from tocsin.schedules.model import (
 from tocsin.schedules.overrides import accept_swap
 from tocsin.schedules.restrictions import is_restricted_in, restriction_intervals
 from tocsin.schedules.rotation import Turn, handoff_time, handoffs_between, turn_at, turns_between
-from tocsin.schedules.wallclock import wall_to_utc
 
 __all__ = [
     "DEFAULT_HORIZON",

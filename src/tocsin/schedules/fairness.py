@@ -20,8 +20,8 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from tocsin.core.wallclock import ZoneLike, as_zone, to_utc, wall_to_utc
 from tocsin.schedules.model import Shift, Weekday
-from tocsin.schedules.wallclock import ZoneLike, as_zone, to_utc, wall_to_utc
 
 _MIDNIGHT = time(0)
 _DAY = timedelta(days=1)

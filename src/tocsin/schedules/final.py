@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from tocsin.core.wallclock import as_zone, to_utc
 from tocsin.schedules.layers import layer_pieces
 from tocsin.schedules.model import FinalSchedule, OnCall, Schedule, Shadow, ShadowShift
 from tocsin.schedules.overrides import apply_overrides
 from tocsin.schedules.timeline import Piece, gaps_in, merge_adjacent, overlay, to_shifts
-from tocsin.schedules.wallclock import as_zone, to_utc
 
 DEFAULT_HORIZON = timedelta(days=35)
 _FIRST_REACH = timedelta(days=1)

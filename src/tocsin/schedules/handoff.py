@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from tocsin.schedules.wallclock import as_zone, require_aware
+from tocsin.core.wallclock import as_zone, require_aware
 
 CHANGE_LOOKBACK = timedelta(hours=24)
 

@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event
 
+from tocsin.core.wallclock import as_zone, wall_to_utc
 from tocsin.schedules.model import FinalSchedule, Shift
 from tocsin.schedules.vtimezone import vtimezone
-from tocsin.schedules.wallclock import as_zone, wall_to_utc
 
 FEED_PAST = timedelta(days=30)
 FEED_FUTURE = timedelta(days=180)

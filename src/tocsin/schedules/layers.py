@@ -13,11 +13,11 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from enum import StrEnum
 
+from tocsin.core.wallclock import ZoneLike, as_zone, to_utc
 from tocsin.schedules.model import Layer, Revision, Shift
 from tocsin.schedules.restrictions import intersect, restriction_intervals
 from tocsin.schedules.rotation import HandoffGrid, handoff_time
 from tocsin.schedules.timeline import Piece, merge_adjacent, to_shifts
-from tocsin.schedules.wallclock import ZoneLike, as_zone, to_utc
 
 
 def layer_pieces(layer: Layer, time_zone: ZoneLike, start: datetime, end: datetime) -> list[Piece]:

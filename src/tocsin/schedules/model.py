@@ -14,7 +14,7 @@ from datetime import datetime, time, timedelta
 from enum import IntEnum, StrEnum
 from typing import Literal
 
-from tocsin.schedules.wallclock import as_zone, require_aware
+from tocsin.core.wallclock import as_zone, require_aware
 
 ShiftSource = Literal["rotation", "override"]
 

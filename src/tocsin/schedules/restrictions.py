@@ -11,8 +11,8 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from tocsin.core.wallclock import ZoneLike, as_zone, to_utc, wall_to_utc
 from tocsin.schedules.model import DailyWindow, Restrictions, WeeklyWindow
-from tocsin.schedules.wallclock import ZoneLike, as_zone, to_utc, wall_to_utc
 
 Interval = tuple[datetime, datetime]
 

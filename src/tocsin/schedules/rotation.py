@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from tocsin.core.wallclock import ZoneLike, as_zone, to_utc, wall_to_utc
 from tocsin.schedules.model import Rotation
-from tocsin.schedules.wallclock import ZoneLike, as_zone, to_utc, wall_to_utc
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Timezone, TimezoneDaylight, TimezoneStandard
 
-from tocsin.schedules.wallclock import require_aware
+from tocsin.core.wallclock import require_aware
 
 # How far apart the scan samples the zone's offset. A change is found between two
 # samples and then pinned to the second by bisection, so the step only has to be shorter

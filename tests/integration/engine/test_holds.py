@@ -16,11 +16,12 @@ from tocsin.alerts import holds
 from tocsin.clock import ManualClock
 from tocsin.core.events import Action, AlertEvent, Route
 from tocsin.engine.suppressions import SuppressionDirectory
-from tocsin.engine.timers import TimerService, arm
+from tocsin.engine.timers import TimerService
 from tocsin.engine.writer import GroupCommitWriter
 from tocsin.ingest.routing import KeyDirectory
 from tocsin.silences.service import create_silence, expire_silence
 from tocsin.store.schema import alerts, integrations, services
+from tocsin.store.timers import arm
 from tocsin.world import apply_world, load_world_text
 
 T0 = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)

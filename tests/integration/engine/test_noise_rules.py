@@ -16,10 +16,11 @@ from tocsin.alerts import holds
 from tocsin.clock import ManualClock
 from tocsin.core.events import Action, AlertEvent
 from tocsin.engine.suppressions import SuppressionDirectory
-from tocsin.engine.timers import TimerService, arm
+from tocsin.engine.timers import TimerService
 from tocsin.engine.writer import GroupCommitWriter
 from tocsin.ingest.routing import KeyDirectory
 from tocsin.store.schema import alerts
+from tocsin.store.timers import arm
 from tocsin.world import apply_world, load_world_text
 
 T0 = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)

@@ -23,13 +23,14 @@ from sqlalchemy import Engine, func, select
 from tests.support.databases import database_url
 from tocsin.alerts.ingest_store import IngestStore
 from tocsin.clock import ManualClock
-from tocsin.engine.timers import TimerService, arm
+from tocsin.engine.timers import TimerService
 from tocsin.engine.writer import GroupCommitWriter
 from tocsin.heartbeats import service as heartbeats
 from tocsin.store.db import create_db_engine
 from tocsin.store.migrate import upgrade
 from tocsin.store.schema import alerts, timers
 from tocsin.store.schema import heartbeats as heartbeat_table
+from tocsin.store.timers import arm
 from tocsin.world import apply_world, load_world_text
 
 T0 = datetime(2026, 12, 3, 3, 0, tzinfo=UTC)

@@ -1,7 +1,7 @@
 """Alerts released from a hold, and heartbeat alerts, group as their service says.
 
 The hold sweep and heartbeat expiry build their events' routes from the service's rules
-(``catalog.routes.service_route``), like ingest does: a released alert of a ``labels``
+(``core.routes.service_route``), like ingest does: a released alert of a ``labels``
 service joins the incident of its labels, one of a ``time_window`` service joins a recent
 incident. The clock is a ManualClock moved by the test.
 """
@@ -19,11 +19,12 @@ from tocsin.alerts import holds
 from tocsin.clock import ManualClock
 from tocsin.core.events import Action, AlertEvent
 from tocsin.engine.suppressions import SuppressionDirectory
-from tocsin.engine.timers import TimerService, arm
+from tocsin.engine.timers import TimerService
 from tocsin.engine.writer import GroupCommitWriter
 from tocsin.heartbeats import service as heartbeats
 from tocsin.ingest.routing import KeyDirectory
 from tocsin.store.schema import alerts, incidents
+from tocsin.store.timers import arm
 from tocsin.world import apply_world, load_world_text
 
 T0 = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)

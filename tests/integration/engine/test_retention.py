@@ -14,7 +14,7 @@ from tocsin.alerts.ingest_store import IngestStore
 from tocsin.clock import ManualClock
 from tocsin.core.events import Action, AlertEvent, ChangeEvent, Route
 from tocsin.engine import retention
-from tocsin.engine.timers import TimerService, arm
+from tocsin.engine.timers import TimerService
 from tocsin.engine.writer import GroupCommitWriter
 from tocsin.store.schema import (
     alert_events,
@@ -25,6 +25,7 @@ from tocsin.store.schema import (
     opsgenie_requests,
     services,
 )
+from tocsin.store.timers import arm
 from tocsin.world import apply_world, load_world_text
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)

@@ -13,31 +13,32 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Engine, select
 
-from tocsin.alerts.ingest_store import IngestStore
 from tocsin.clock import ManualClock
 from tocsin.core.events import Action, AlertEvent, Route
-from tocsin.engine.timers import MAX_ATTEMPTS, Firing, Timer, TimerHandler, TimerService, arm
+from tocsin.engine.timers import MAX_ATTEMPTS, TimerService
 from tocsin.engine.writer import GroupCommitWriter
+from tocsin.store.batch import Batch
 from tocsin.store.schema import alerts, timers
+from tocsin.store.timers import Firing, Timer, TimerHandler, arm
 
 T0 = datetime(2026, 12, 3, 8, 0, tzinfo=UTC)
 T = TypeVar("T")
 
 
-def fired_ok(store: IngestStore, cur: Any, timer: Timer, now: datetime) -> Firing:
+def fired_ok(store: Batch, cur: Any, timer: Timer, now: datetime) -> Firing:
     return Firing()
 
 
-def raises(store: IngestStore, cur: Any, timer: Timer, now: datetime) -> Firing:
+def raises(store: Batch, cur: Any, timer: Timer, now: datetime) -> Firing:
     cur.execute('UPDATE timers SET payload = \'{"half": "done"}\'')  # rolled back with it
     raise RuntimeError(f"handler bug for {timer.subject}")
 
 
-def again_now(store: IngestStore, cur: Any, timer: Timer, now: datetime) -> Firing:
+def again_now(store: Batch, cur: Any, timer: Timer, now: datetime) -> Firing:
     return Firing(next_due=now)
 
 
-def unstorable(store: IngestStore, cur: Any, timer: Timer, now: datetime) -> Firing:
+def unstorable(store: Batch, cur: Any, timer: Timer, now: datetime) -> Firing:
     """An alert for a service that does not exist: the batch's insert fails (foreign key)."""
     route = Route("no-integration", "no-such-service", "tests")
     return Firing([AlertEvent(route, Action.TRIGGER, timer.subject, now, "{}", "x", "t")])
@@ -66,7 +67,7 @@ def run(engine: Engine, clock: ManualClock, body: Callable[[TimerService], Await
 def arm_all(engine: Engine, clock: ManualClock, kinds: dict[str, int]) -> None:
     """Arm ``count`` timers of each kind, all due now."""
 
-    def work(store: IngestStore, cur: Any) -> list[AlertEvent]:
+    def work(store: Batch, cur: Any) -> list[AlertEvent]:
         now = clock.now()
         for kind, count in kinds.items():
             for i in range(count):

@@ -18,20 +18,21 @@ import pytest
 from sqlalchemy import Engine
 
 from tests.support.databases import database_url
-from tocsin.alerts.ingest_store import IngestStore
 from tocsin.clock import SystemClock
 from tocsin.core.events import AlertEvent
 from tocsin.engine.timer_wakeups import listen_forever
-from tocsin.engine.timers import Firing, Timer, TimerService, arm
+from tocsin.engine.timers import TimerService
 from tocsin.engine.writer import GroupCommitWriter
+from tocsin.store.batch import Batch
 from tocsin.store.db import create_db_engine
 from tocsin.store.migrate import upgrade
+from tocsin.store.timers import Firing, Timer, arm
 
 PATIENCE_SECONDS = 20.0  # only reached when the nudge is missing
 
 
 def arm_now(kind: str) -> Any:
-    def work(store: IngestStore, cur: Any) -> list[AlertEvent]:
+    def work(store: Batch, cur: Any) -> list[AlertEvent]:
         now = datetime.now(UTC)
         arm(store, cur, kind=kind, subject="s", due_at=now, now=now)
         return []
@@ -40,7 +41,7 @@ def arm_now(kind: str) -> Any:
 
 
 def service_firing_into(writer: GroupCommitWriter, fired: asyncio.Event) -> TimerService:
-    def handler(store: IngestStore, cur: Any, timer: Timer, now: datetime) -> Firing:
+    def handler(store: Batch, cur: Any, timer: Timer, now: datetime) -> Firing:
         fired.set()
         return Firing()
 

@@ -16,11 +16,12 @@ from sqlalchemy import Engine, insert, select
 
 from tocsin.clock import ManualClock
 from tocsin.core.events import AlertEvent
-from tocsin.engine.timers import TimerService, arm
+from tocsin.engine.timers import TimerService
 from tocsin.engine.writer import GroupCommitWriter
 from tocsin.heartbeats import service as heartbeats
 from tocsin.store.schema import alerts, services, timers
 from tocsin.store.schema import heartbeats as heartbeat_table
+from tocsin.store.timers import arm
 
 T0 = datetime(2026, 11, 28, 1, 0, tzinfo=UTC)
 INTERVAL, GRACE = timedelta(minutes=5), timedelta(minutes=1)

@@ -20,10 +20,10 @@ from pydantic import AfterValidator
 from sqlalchemy import Connection, delete, select
 
 from tocsin.core.durations import format_duration, parse_duration
-from tocsin.engine.timers import arm_within
 from tocsin.heartbeats.service import TIMER_KIND
 from tocsin.ids import new_secret
 from tocsin.store.schema import heartbeats, services, timers
+from tocsin.store.timers import arm_within
 from tocsin.world.kind import TableKind
 from tocsin.world.plan import Change
 from tocsin.world.records import FieldSpec, Ids, Record

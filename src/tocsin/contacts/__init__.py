@@ -1,0 +1,1 @@
+"""Users' contact methods: verifying that an address reaches its owner."""

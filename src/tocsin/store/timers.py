@@ -1,0 +1,138 @@
+"""The ``timers`` table: arming a timer, and reading the due ones.
+
+A timer is a row (kind, subject, due_at) written in the same transaction as the change
+that armed it; the engine (``engine.timers.TimerService``) fires it. This is the part every
+domain needs to arm its own timers, below the domains: a domain arms, the engine fires,
+and a kind's handler (a domain's function) is told a ``Timer`` and answers a ``Firing``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import msgspec
+from sqlalchemy import Connection
+
+from tocsin.core.events import AlertEvent
+from tocsin.ids import new_id
+from tocsin.store.batch import Batch
+
+_json = msgspec.json.Encoder().encode
+NOTIFY_CHANNEL = "tocsin_timers"
+_COLUMNS = "id, kind, subject, due_at, payload, fire_count, generation, attempts"
+
+
+@dataclass(frozen=True, slots=True)
+class Timer:
+    """A due timer, as handed to its kind's handler."""
+
+    id: str
+    kind: str
+    subject: str
+    due_at: datetime
+    payload: dict[str, Any]
+    fire_count: int
+    generation: int = 0
+    attempts: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Firing:
+    """What a handler decided: alert events to store, and when to fire next (or never)."""
+
+    events: Sequence[AlertEvent] = ()
+    next_due: datetime | None = None
+
+
+TimerHandler = Callable[[Batch, Any, Timer, datetime], Firing]
+"""Runs one firing inside the writer's transaction (``store``, cursor, timer, now)."""
+
+SubjectLock = Callable[[Batch, Any, str], bool]
+"""Locks a timer's subject row before its timer (PostgreSQL: ``FOR UPDATE SKIP LOCKED``);
+False when another transaction holds it, and the firing waits for the next pass."""
+
+
+def arm(
+    store: Batch,
+    cur: Any,
+    *,
+    kind: str,
+    subject: str,
+    due_at: datetime | None,
+    now: datetime,
+    payload: dict[str, Any] | None = None,
+) -> None:
+    """Set (or clear, with ``due_at=None``) the next firing of ``kind``/``subject``.
+
+    Lock order: when the timer belongs to a subject row (a heartbeat), lock or update
+    that row first, then arm. Arming revives a dead timer and starts its attempts over.
+    """
+    p = store.mark
+    cur.execute(
+        "INSERT INTO timers (id, kind, subject, due_at, payload, fire_count, created_at, "
+        f"updated_at) VALUES ({p}, {p}, {p}, {p}, {p}, 0, {p}, {p}) "
+        "ON CONFLICT (kind, subject) DO UPDATE SET due_at = excluded.due_at, "
+        "payload = excluded.payload, updated_at = excluded.updated_at, "
+        "generation = timers.generation + 1, attempts = 0, last_error = NULL, dead_at = NULL",
+        (
+            new_id(now),
+            kind,
+            subject,
+            store.db_time(due_at),
+            _json(payload or {}).decode(),
+            store.db_time(now),
+            store.db_time(now),
+        ),
+    )
+    if due_at is not None:
+        store.note_armed(due_at)
+        if store.concurrent_writers:
+            # Delivered to the listeners of every process when (and only if) this commits.
+            cur.execute(f"SELECT pg_notify('{NOTIFY_CHANNEL}', {p})", (due_at.isoformat(),))
+
+
+def due_candidates(
+    store: Batch, cur: Any, now: datetime, after: tuple[datetime, str] | None, limit: int
+) -> list[Timer]:
+    """Timers due at ``now`` after the ``after`` (due_at, id) cursor, oldest first.
+
+    Not locked: each is locked (subject first) and checked again when it is fired.
+    """
+    p = store.mark
+    where = f"due_at IS NOT NULL AND due_at <= {p}"
+    params: list[Any] = [store.db_time(now)]
+    if after is not None:
+        where += f" AND (due_at > {p} OR (due_at = {p} AND id > {p}))"
+        params += [store.db_time(after[0]), store.db_time(after[0]), after[1]]
+    cur.execute(
+        f"SELECT {_COLUMNS} FROM timers WHERE {where} ORDER BY due_at, id LIMIT {p}",
+        (*params, limit),
+    )
+    return [_timer(store, row, now) for row in cur.fetchall()]
+
+
+def _timer(store: Batch, row: Sequence[Any], now: datetime) -> Timer:
+    tid, kind, subject, due, payload, count, generation, attempts = row
+    due_at = store.from_db_time(due) or now
+    payload = msgspec.json.decode(payload)
+    return Timer(tid, kind, subject, due_at, payload, count, generation, attempts)
+
+
+def arm_within(conn: Connection, **timer: Any) -> None:
+    """``arm`` on a SQLAlchemy connection, in its transaction (``tocsin apply``)."""
+    raw: Any = conn.connection.driver_connection
+    cur = raw.cursor()
+    try:
+        arm(Batch(raw, conn.dialect.name), cur, **timer)
+    finally:
+        cur.close()
+
+
+def next_due(store: Batch, cur: Any) -> datetime | None:
+    """When the earliest armed timer is due."""
+    cur.execute("SELECT MIN(due_at) FROM timers WHERE due_at IS NOT NULL")
+    row = cur.fetchone()
+    return store.from_db_time(row[0]) if row else None
