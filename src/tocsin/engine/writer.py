@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import uuid
 from collections.abc import Callable, Sequence
@@ -24,11 +25,10 @@ from sqlalchemy import Engine
 
 from tocsin.alerts.ingest_store import IngestStore
 from tocsin.clock import Clock, SystemClock
-from tocsin.core.dedup import Outcome, plan_batch
-from tocsin.core.events import Action, AlertEvent, ChangeEvent
-from tocsin.core.grouping import GroupingMode, OpenIncident, group_key
+from tocsin.core.dedup import Outcome
+from tocsin.core.events import AlertEvent, ChangeEvent
 from tocsin.core.suppression import Suppression
-from tocsin.ids import new_id
+from tocsin.engine.alert_writes import write_alerts
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -341,85 +341,17 @@ class GroupCommitWriter:
             events = [e for sub_events in per_sub for e in sub_events]
             changes = [c for sub in batch for c in sub.changes]
             if events:
-                await self._write_alerts(store, cur, batch, per_sub, events)
+                outcomes = iter(
+                    await write_alerts(
+                        store, cur, events, self._suppress, functools.partial(self._may_wait, store)
+                    )
+                )
+                for sub, sub_events in zip(batch, per_sub, strict=True):
+                    sub.outcomes = [next(outcomes) for _ in sub_events]
             if changes:
                 store.insert_changes(cur, changes)
         finally:
             cur.close()
-
-    async def _write_alerts(
-        self,
-        store: IngestStore,
-        cur: Any,
-        batch: list[_Submission],
-        per_sub: list[list[AlertEvent]],
-        events: list[AlertEvent],
-    ) -> None:
-        routes = {e.route.service_id: e.route for e in events}
-        groups = {
-            (e.route.service_id, group_key(e.route.grouping, e.route.grouping_labels, e.labels))
-            for e in events
-            if e.route.grouping is not GroupingMode.PER_ALERT
-        }
-        # Only acknowledge and resolve recheck an incident's status (see IngestStore).
-        joining = all(e.action is Action.TRIGGER or e.action is Action.REEVALUATE for e in events)
-
-        # Every lock is taken up front, in one step: the dedup keys' (sorted), then the open
-        # incidents' rows. While another process holds one, the loop parses requests.
-        def lock() -> dict[tuple[str, str], OpenIncident]:
-            store.lock_keys(cur, events)
-            return store.open_incidents(cur, groups, only_joining=joining)
-
-        open_incidents = await self._may_wait(store, lock)
-        auto_resolve = {s: r.auto_resolve_incidents for s, r in routes.items()}
-        outcomes: list[Outcome] = []
-        remaining = events
-        while remaining:
-            planned = await self._plan_and_apply(
-                store, cur, remaining, open_incidents, groups, joining, auto_resolve
-            )
-            outcomes += planned
-            remaining = remaining[len(planned) :]
-            if remaining:
-                # The plan stopped before an alert joining an incident it acknowledged or
-                # resolved alerts of: plan the rest with what is stored now.
-                open_incidents = store.open_incidents(cur, groups, only_joining=joining)
-        flowing = iter(outcomes)
-        for sub, sub_events in zip(batch, per_sub, strict=True):
-            sub.outcomes = [next(flowing) for _ in sub_events]
-
-    async def _plan_and_apply(
-        self,
-        store: IngestStore,
-        cur: Any,
-        events: list[AlertEvent],
-        open_incidents: dict[tuple[str, str], OpenIncident],
-        groups: set[tuple[str, str]],
-        joining: bool,
-        auto_resolve: dict[str, bool],
-    ) -> list[Outcome]:
-        """Plan ``events`` (the plan may cover only the first ones) and write the plan;
-        return the outcomes of the events it covered."""
-        open_alerts = store.open_alerts(cur, events)
-        recent = store.recent_changes(cur, events)
-        plan = plan_batch(events, open_alerts, open_incidents, new_id, self._suppress, recent)
-        opening = {(i.service_id, i.group_key) for i in plan.incidents} & groups
-        if opening and store.concurrent_writers:
-            # Another process may be opening the same group's incident: take its lock,
-            # look again, and plan again with what we find.
-            def look_again() -> dict[tuple[str, str], OpenIncident]:
-                store.lock_incident_creation(cur, opening)
-                return store.open_incidents(cur, opening, only_joining=joining)
-
-            open_incidents.update(await self._may_wait(store, look_again))
-            plan = plan_batch(events, open_alerts, open_incidents, new_id, self._suppress, recent)
-        # Incidents to recheck that are not the open ones just locked (older incidents
-        # whose alerts were acknowledged or resolved) are locked before the writes.
-        unlocked = plan.incidents_to_recheck - {i.id for i in open_incidents.values()}
-        if unlocked and store.concurrent_writers:
-            await self._may_wait(store, lambda: store.lock_incidents(cur, unlocked))
-        store.apply(cur, plan, auto_resolve)
-        return [r.outcome for r in plan.events]
 
 
 def _settle(sub: _Submission, error: Exception | None) -> None:
