@@ -37,11 +37,12 @@ format: $(STAMP)
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-## Benchmarks: ingest (wrk) and schedules; results go to docs/benchmarks.md
+## Benchmarks: ingest (wrk), schedules and timer lateness; results go to docs/benchmarks.md
 bench: $(STAMP)
 	@command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk"; exit 1; }
 	$(PY) -m bench.ingest --runs 3 --duration 10
 	$(PY) -m bench.schedule_bench
+	$(PY) -m bench.timer_lateness --runs 3 --window 20
 
 ## Debian packages the tests and benchmarks use (run as root; .ci/run calls it)
 system-deps:
