@@ -1,24 +1,23 @@
-"""The ingest hot path's SQL for alerts, incidents and changes, on a raw DB-API connection.
+"""The ingest hot path's alert SQL, on a raw DB-API connection.
 
 ``IngestStore`` is a ``store.batch.Batch`` (the transaction, its time values and locks)
-with the statements a group commit runs: find the open alerts and incidents the events
-refer to, and write a dedup plan. A test checks these statements against the schema on
-both databases.
+with the statements a group commit runs for alerts: find the open alerts the events refer
+to, count a key's recent changes, and write a dedup plan. Incidents and change records
+have their own statements in their domains (``incidents.ingest_store``,
+``changes.ingest_store``), reached as ``store.incidents`` and ``store.changes``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from datetime import datetime
+from collections.abc import Sequence
 from typing import Any
 
 import msgspec
 
+from tocsin.changes.ingest_store import ChangeStatements
 from tocsin.core.dedup import AlertChange, BatchPlan, OpenAlert
-from tocsin.core.events import AlertEvent, AlertStatus, ChangeEvent
-from tocsin.core.grouping import OpenIncident
-from tocsin.core.incident_status import IncidentStatus, status_after_alert_change
-from tocsin.ids import new_id
+from tocsin.core.events import AlertEvent, AlertStatus
+from tocsin.incidents.ingest_store import IncidentStatements
 from tocsin.store.batch import Batch, placeholders
 
 _json = msgspec.json.Encoder().encode
@@ -33,9 +32,6 @@ _ALERT_COLUMNS = (
 _EVENT_COLUMNS = (
     "received_at, integration_id, service_id, alert_id, dedup_key, action, outcome, payload"
 )
-_CHANGE_COLUMNS = (
-    "id, service_id, origin, summary, source, occurred_at, received_at, custom_details, links"
-)
 
 
 class IngestStore(Batch):
@@ -44,17 +40,12 @@ class IngestStore(Batch):
     def __init__(self, dbapi_conn: Any, dialect: str, payload_limit: int = 65536) -> None:
         super().__init__(dbapi_conn, dialect)
         self._payload_limit = payload_limit
+        self.incidents = IncidentStatements(self)
+        self.changes = ChangeStatements(self)
         p = self._p
         self._insert_alert = f"INSERT INTO alerts ({_ALERT_COLUMNS}) VALUES ({placeholders(26, p)})"
         self._insert_event = (
             f"INSERT INTO alert_events ({_EVENT_COLUMNS}) VALUES ({placeholders(8, p)})"
-        )
-        self._insert_change = (
-            f"INSERT INTO changes ({_CHANGE_COLUMNS}) VALUES ({placeholders(9, p)})"
-        )
-        self._insert_incident = (
-            "INSERT INTO incidents (id, service_id, title, status, created_at, updated_at, "
-            f"group_key) VALUES ({placeholders(7, p)})"
         )
         self._update_alert = (
             f"UPDATE alerts SET status = {p}, occurrences = occurrences + {p}, "
@@ -65,47 +56,12 @@ class IngestStore(Batch):
             f"labels = COALESCE({p}, labels), incident_id = {p}, suppressed_by = {p}, "
             f"suppressed_until = {p} WHERE id = {p}"
         )
-        # On PostgreSQL the incident row is locked: a writer joining it and one resolving it
-        # (in another process) must not both decide on a stale view. Writers that only
-        # join (their batch has no acknowledge or resolve, so it never rechecks an
-        # incident) share the lock: several processes can add alerts to one incident at
-        # once, while a resolver waits for them and they for it.
-        lock = " FOR UPDATE" if self._pg else ""
-        select_open = (
-            f"SELECT id, created_at FROM incidents WHERE service_id = {p} AND group_key = {p} "
-            "AND status <> 'resolved' ORDER BY created_at DESC LIMIT 1"
-        )
-        self._open_incident = select_open + lock
-        self._open_incident_shared = select_open + (" FOR SHARE" if self._pg else "")
-        self._incident_state = f"SELECT status, service_id FROM incidents WHERE id = {p}{lock}"
-        self._has_triggered = (
-            f"SELECT 1 FROM alerts WHERE incident_id = {p} AND status = 'triggered' LIMIT 1"
-        )
-        self._has_open = (
-            f"SELECT 1 FROM alerts WHERE incident_id = {p} AND status <> 'resolved' LIMIT 1"
-        )
-        self._update_incident = (
-            f"UPDATE incidents SET status = {p}, updated_at = {p}, "
-            f"acknowledged_at = COALESCE(acknowledged_at, {p}), resolved_at = {p} WHERE id = {p}"
-        )
 
     # -- reads ------------------------------------------------------------------------
 
     def lock_keys(self, cur: Any, events: Sequence[AlertEvent]) -> None:
         """Serialise writers of other processes on the same (service, dedup key)."""
         self.advisory_locks(cur, {f"{e.route.service_id}\x00{e.dedup_key}" for e in events})
-
-    def lock_incident_creation(self, cur: Any, groups: Iterable[tuple[str, str]]) -> None:
-        """Serialise writers that may open a (service, group)'s incident (only one may)."""
-        self.advisory_locks(cur, {f"incident\x00{s}\x00{g}" for s, g in groups})
-
-    def lock_incidents(self, cur: Any, incident_ids: Iterable[str]) -> None:
-        """Lock incident rows for a status recheck (PostgreSQL), in id order."""
-        ids = sorted(set(incident_ids))
-        if self._pg and ids:
-            cur.execute(
-                "SELECT id FROM incidents WHERE id = ANY(%s) ORDER BY id FOR UPDATE", (ids,)
-            )
 
     def open_alerts(
         self, cur: Any, events: Sequence[AlertEvent]
@@ -176,48 +132,13 @@ class IngestStore(Batch):
             counts[(e.route.service_id, e.dedup_key)] = int(cur.fetchone()[0])
         return counts
 
-    def open_incidents(
-        self, cur: Any, groups: Iterable[tuple[str, str]], *, only_joining: bool = False
-    ) -> dict[tuple[str, str], OpenIncident]:
-        """The newest open incident of each (service, group key), for grouping into it.
-
-        ``only_joining``: the batch will not recheck (acknowledge or resolve) any incident,
-        so a shared lock is enough on PostgreSQL.
-        """
-        sql = self._open_incident_shared if only_joining else self._open_incident
-        result: dict[tuple[str, str], OpenIncident] = {}
-        for sid, key in sorted(set(groups)):
-            cur.execute(sql, (sid, key))
-            row = cur.fetchone()
-            if row is not None:
-                result[(sid, key)] = OpenIncident(row[0], self.from_db_time(row[1]) or datetime.min)
-        return result
-
     # -- writes -----------------------------------------------------------------------
 
     def apply(self, cur: Any, plan: BatchPlan, auto_resolve: dict[str, bool]) -> None:
         """Write the plan: new incidents (alerts refer to them), then alert updates (they may
-        free a dedup key), then new alerts and the event log."""
+        free a dedup key), then new alerts and the event log, then incident statuses."""
         if plan.incidents:
-            status = IncidentStatus.TRIGGERED.value
-            self.insert_rows(
-                cur,
-                "incidents",
-                "id, service_id, title, status, created_at, updated_at, group_key",
-                self._insert_incident,
-                [
-                    (
-                        i.id,
-                        i.service_id,
-                        i.title,
-                        status,
-                        self._time(i.created_at),
-                        self._time(i.created_at),
-                        i.group_key,
-                    )
-                    for i in plan.incidents
-                ],
-            )
+            self.incidents.insert(cur, plan.incidents)
         updated = plan.updated_alerts
         if updated:
             cur.executemany(self._update_alert, [self._update_row(a) for a in updated])
@@ -249,7 +170,7 @@ class IngestStore(Batch):
         if plan.incidents_to_recheck:
             when = max(r.event.received_at for r in plan.events)
             for incident_id in sorted(plan.incidents_to_recheck):
-                self._recheck_incident(cur, incident_id, auto_resolve, when)
+                self.incidents.recheck(cur, incident_id, auto_resolve, when)
 
     def _update_row(self, a: AlertChange) -> tuple[Any, ...]:
         latest = a.latest
@@ -300,53 +221,6 @@ class IngestStore(Batch):
             a.suppressed_by,
             self._time(a.suppressed_until),
         )
-
-    def _recheck_incident(
-        self, cur: Any, incident_id: str, auto_resolve: dict[str, bool], when: datetime
-    ) -> None:
-        cur.execute(self._incident_state, (incident_id,))
-        row = cur.fetchone()
-        if row is None:
-            return
-        current = IncidentStatus(row[0])
-        cur.execute(self._has_triggered, (incident_id,))
-        has_triggered = cur.fetchone() is not None
-        has_open = has_triggered
-        if not has_open:
-            cur.execute(self._has_open, (incident_id,))
-            has_open = cur.fetchone() is not None
-        status = status_after_alert_change(
-            current,
-            has_triggered_alert=has_triggered,
-            has_open_alert=has_open,
-            auto_resolve=auto_resolve.get(row[1], True),
-        )
-        if status is current:
-            return
-        stamp = self._time(when)
-        acked = stamp if status is IncidentStatus.ACKNOWLEDGED else None
-        resolved = stamp if status is IncidentStatus.RESOLVED else None
-        cur.execute(self._update_incident, (status.value, stamp, acked, resolved, incident_id))
-
-    def insert_changes(self, cur: Any, events: Sequence[ChangeEvent]) -> None:
-        """Record change events, one row per affected service."""
-        rows = [
-            (
-                new_id(c.received_at),
-                sid,
-                c.origin,
-                c.summary,
-                c.source,
-                self._time(c.occurred_at),
-                self._time(c.received_at),
-                self._jsonb(c.custom_details),
-                _json(c.links).decode(),
-            )
-            for c in events
-            for sid in c.service_ids
-        ]
-        if rows:
-            self.insert_rows(cur, "changes", _CHANGE_COLUMNS, self._insert_change, rows)
 
 
 def _truncated(raw: str) -> str:

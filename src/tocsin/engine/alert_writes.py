@@ -45,7 +45,7 @@ async def write_alerts(
     # incidents' rows. While another process holds one, the loop parses requests.
     def lock() -> dict[tuple[str, str], OpenIncident]:
         store.lock_keys(cur, events)
-        return store.open_incidents(cur, groups, only_joining=joining)
+        return store.incidents.open_incidents(cur, groups, only_joining=joining)
 
     open_incidents: dict[tuple[str, str], OpenIncident] = await may_wait(lock)
     auto_resolve = {s: r.auto_resolve_incidents for s, r in routes.items()}
@@ -60,7 +60,7 @@ async def write_alerts(
         if remaining:
             # The plan stopped before an alert joining an incident it acknowledged or
             # resolved alerts of: plan the rest with what is stored now.
-            open_incidents = store.open_incidents(cur, groups, only_joining=joining)
+            open_incidents = store.incidents.open_incidents(cur, groups, only_joining=joining)
     return outcomes
 
 
@@ -85,8 +85,8 @@ async def _plan_and_apply(
         # Another process may be opening the same group's incident: take its lock,
         # look again, and plan again with what we find.
         def look_again() -> dict[tuple[str, str], OpenIncident]:
-            store.lock_incident_creation(cur, opening)
-            return store.open_incidents(cur, opening, only_joining=joining)
+            store.incidents.lock_creation(cur, opening)
+            return store.incidents.open_incidents(cur, opening, only_joining=joining)
 
         open_incidents.update(await may_wait(look_again))
         plan = plan_batch(events, open_alerts, open_incidents, new_id, suppress, recent)
@@ -94,6 +94,6 @@ async def _plan_and_apply(
     # whose alerts were acknowledged or resolved) are locked before the writes.
     unlocked = plan.incidents_to_recheck - {i.id for i in open_incidents.values()}
     if unlocked and store.concurrent_writers:
-        await may_wait(lambda: store.lock_incidents(cur, unlocked))
+        await may_wait(lambda: store.incidents.lock(cur, unlocked))
     store.apply(cur, plan, auto_resolve)
     return [r.outcome for r in plan.events]

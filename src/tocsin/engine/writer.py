@@ -349,7 +349,7 @@ class GroupCommitWriter:
                 for sub, sub_events in zip(batch, per_sub, strict=True):
                     sub.outcomes = [next(outcomes) for _ in sub_events]
             if changes:
-                store.insert_changes(cur, changes)
+                store.changes.insert(cur, changes)
         finally:
             cur.close()
 

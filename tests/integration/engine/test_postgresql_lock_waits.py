@@ -47,7 +47,7 @@ def _hold_keys(store: IngestStore, cur: Any, route: Route) -> None:
 
 
 def _hold_incident(store: IngestStore, cur: Any, route: Route) -> None:
-    store.open_incidents(cur, [(route.service_id, "")])  # FOR UPDATE, as a resolver does
+    store.incidents.open_incidents(cur, [(route.service_id, "")])  # FOR UPDATE, as a resolver does
 
 
 def _hold_service(store: IngestStore, cur: Any, route: Route) -> None:
