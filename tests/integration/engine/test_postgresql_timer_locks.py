@@ -13,21 +13,16 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, func, select
 
-from tests.support.databases import database_url
 from tocsin.alerts.ingest_store import IngestStore
 from tocsin.clock import ManualClock
 from tocsin.engine.timers import TimerService
 from tocsin.engine.writer import GroupCommitWriter
 from tocsin.heartbeats import service as heartbeats
-from tocsin.store.db import create_db_engine
-from tocsin.store.migrate import upgrade
 from tocsin.store.schema import alerts, timers
 from tocsin.store.schema import heartbeats as heartbeat_table
 from tocsin.store.timers import arm
@@ -49,12 +44,8 @@ def world(count: int) -> str:
 
 
 @pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    with database_url("postgresql", tmp_path) as url:
-        eng = create_db_engine(url)
-        upgrade(eng)
-        yield eng
-        eng.dispose()
+def engine(pg_engine: Engine) -> Engine:
+    return pg_engine
 
 
 def service(engine: Engine, clock: ManualClock) -> TimerService:

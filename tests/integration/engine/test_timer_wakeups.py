@@ -9,23 +9,17 @@ for the firing is bounded only so that a missed nudge fails instead of hanging.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import Engine
 
-from tests.support.databases import database_url
 from tocsin.clock import SystemClock
 from tocsin.core.events import AlertEvent
 from tocsin.engine.timer_wakeups import listen_forever
 from tocsin.engine.timers import TimerService
 from tocsin.engine.writer import GroupCommitWriter
 from tocsin.store.batch import Batch
-from tocsin.store.db import create_db_engine
-from tocsin.store.migrate import upgrade
 from tocsin.store.timers import Firing, Timer, arm
 
 PATIENCE_SECONDS = 20.0  # only reached when the nudge is missing
@@ -65,16 +59,6 @@ def test_a_timer_armed_due_now_in_this_process_fires_at_once(engine: Engine) -> 
             await writer.stop()
 
     asyncio.run(main())
-
-
-@pytest.fixture
-def pg_engine(tmp_path: Path) -> Iterator[Engine]:
-    """PostgreSQL only: LISTEN/NOTIFY is its (on SQLite one process serves)."""
-    with database_url("postgresql", tmp_path) as url:
-        eng = create_db_engine(url)
-        upgrade(eng)
-        yield eng
-        eng.dispose()
 
 
 def test_a_timer_armed_by_another_process_wakes_this_one_on_postgresql(
