@@ -41,7 +41,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-import msgspec
 
 from tocsin.clock import Clock
 from tocsin.core.events import AlertEvent
@@ -57,7 +56,6 @@ from tocsin.store.timers import (
 )
 
 log = logging.getLogger(__name__)
-_json = msgspec.json.Encoder().encode
 
 MAX_ATTEMPTS = 10
 BACKOFF_FIRST = timedelta(seconds=1)
