@@ -41,7 +41,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-
 from tocsin.clock import Clock
 from tocsin.core.events import AlertEvent
 from tocsin.engine.writer import GroupCommitWriter, StorageError, Work
