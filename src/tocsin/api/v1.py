@@ -11,6 +11,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from tocsin.alerts import service as alert_service
 from tocsin.alerts.models import AlertDetail, AlertPage
 from tocsin.api.errors import ApiError
+from tocsin.api.paging import LINKED_PAGE, Limit, Paging
 from tocsin.auth.tokens import verify_token
 from tocsin.catalog import service as catalog
 from tocsin.changes.service import ChangePage, list_changes
@@ -45,7 +46,7 @@ def require_token(
 router = APIRouter(prefix="/api/v1", dependencies=[Depends(require_token)])
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
-Limit = Annotated[int, Query(ge=1, le=500, description="page size")]
+# The cursor of the alert, incident, change and timer lists: the last id a page showed.
 Cursor = Annotated[str | None, Query(description="next_cursor of the previous page")]
 
 
@@ -135,8 +136,16 @@ def get_changes(
         )
 
 
-@router.get("/integrations", response_model=list[catalog.IntegrationOut], tags=["catalog"])
-def get_integrations(runtime: RuntimeDep) -> list[catalog.IntegrationOut]:
-    """Every integration with its ingest URL and key."""
+@router.get(
+    "/integrations",
+    response_model=list[catalog.IntegrationOut],
+    responses=LINKED_PAGE,
+    tags=["catalog"],
+)
+def get_integrations(runtime: RuntimeDep, paging: Paging) -> list[catalog.IntegrationOut]:
+    """Integrations by service and name, with their ingest URL and key."""
     with runtime.engine.connect() as conn:
-        return catalog.list_integrations(conn, runtime.settings.base_url())
+        page = catalog.list_integrations(
+            conn, runtime.settings.base_url(), limit=paging.limit, cursor=paging.cursor
+        )
+    return paging.reply(page)

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from tocsin.alerts import service as alert_service
 from tocsin.catalog import service as catalog
 from tocsin.cli.context import console, fail, print_json, print_table, state
+from tocsin.core.paging import MAX_LIMIT, every_page
 from tocsin.incidents import service as incident_service
 from tocsin.ingest.generic import GenericMapping
 from tocsin.ingest.preview import preview
@@ -134,7 +135,11 @@ def integrations_list(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     """List integrations with the URL and key each sender needs."""
     st = state(ctx)
     with st.engine.connect() as conn:
-        items = catalog.list_integrations(conn, st.settings.base_url())
+        items = every_page(
+            lambda cursor: catalog.list_integrations(
+                conn, st.settings.base_url(), limit=MAX_LIMIT, cursor=cursor
+            )
+        )
         sources = catalog.list_change_sources(conn, st.settings.base_url())
     if as_json:
         print_json({"integrations": items, "change_sources": sources})
