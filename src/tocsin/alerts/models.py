@@ -57,7 +57,11 @@ class AlertOut(BaseModel):
 class AlertDetail(AlertOut):
     """An alert with its event log, oldest first, and why it paged or did not."""
 
-    events: list[AlertEventOut]
+    events: list[AlertEventOut] = Field(description="the first 500 events, oldest first")
+    events_next_cursor: str | None = Field(
+        default=None,
+        description="set when the log goes on: GET /api/v1/alerts/{id}/events?cursor=...",
+    )
     explanation: list[str] = Field(
         default_factory=list,
         description="which window, silence, pause or grouping rule applied, and when",
@@ -68,4 +72,11 @@ class AlertPage(BaseModel):
     """A page of alerts, newest first; pass ``next_cursor`` as ``cursor`` for the next."""
 
     alerts: list[AlertOut]
+    next_cursor: str | None
+
+
+class AlertEventPage(BaseModel):
+    """A page of an alert's event log, oldest first; ``next_cursor`` asks for the next."""
+
+    events: list[AlertEventOut]
     next_cursor: str | None

@@ -9,8 +9,10 @@ import msgspec
 from sqlalchemy import Connection, Row, select
 
 from tocsin.alerts.explain import explain
-from tocsin.alerts.models import AlertDetail, AlertEventOut, AlertOut, AlertPage
+from tocsin.alerts.models import AlertDetail, AlertEventOut, AlertEventPage, AlertOut, AlertPage
+from tocsin.core.paging import Page
 from tocsin.ids import id_floor
+from tocsin.store.keyset import keyset_page
 from tocsin.store.schema import alert_events, alerts, incidents, services
 
 ALERT_COLUMNS = [*alerts.c, services.c.name.label("service")]
@@ -93,7 +95,8 @@ def list_alerts(
 
 
 def get_alert(conn: Connection, alert_id: str, *, max_events: int = 500) -> AlertDetail | None:
-    """One alert with (up to ``max_events`` of) its event log, oldest first."""
+    """One alert with the first ``max_events`` of its event log, oldest first, and the
+    cursor of the rest (``events_next_cursor``, for ``event_log_page``)."""
     row = conn.execute(
         select(*ALERT_COLUMNS)
         .join(services, services.c.id == alerts.c.service_id)
@@ -101,22 +104,8 @@ def get_alert(conn: Connection, alert_id: str, *, max_events: int = 500) -> Aler
     ).first()
     if row is None:
         return None
-    events = [
-        AlertEventOut(
-            id=e.id,
-            received_at=e.received_at,
-            integration_id=e.integration_id,
-            action=e.action,
-            outcome=e.outcome,
-            payload=_payload(e.payload),
-        )
-        for e in conn.execute(
-            select(alert_events)
-            .where(alert_events.c.alert_id == alert_id)
-            .order_by(alert_events.c.id)
-            .limit(max_events)
-        )
-    ]
+    first = _events_page(conn, alert_id, limit=max_events, cursor=None)
+    events = first.items
     alert = alert_from_row(row)
     grouping, group_key = None, None
     context = conn.execute(
@@ -135,7 +124,39 @@ def get_alert(conn: Connection, alert_id: str, *, max_events: int = 500) -> Aler
         group_key=group_key,
         events=events,
     )
-    return AlertDetail(**alert.model_dump(), events=events, explanation=explanation)
+    return AlertDetail(
+        **alert.model_dump(),
+        events=events,
+        events_next_cursor=first.next_cursor,
+        explanation=explanation,
+    )
+
+
+def event_log_page(
+    conn: Connection, alert_id: str, *, limit: int, cursor: str | None
+) -> AlertEventPage | None:
+    """A page of an alert's event log, oldest first; None when there is no such alert."""
+    if conn.execute(select(alerts.c.id).where(alerts.c.id == alert_id)).first() is None:
+        return None
+    page = _events_page(conn, alert_id, limit=limit, cursor=cursor)
+    return AlertEventPage(events=page.items, next_cursor=page.next_cursor)
+
+
+def _events_page(
+    conn: Connection, alert_id: str, *, limit: int, cursor: str | None
+) -> Page[AlertEventOut]:
+    query = select(alert_events).where(alert_events.c.alert_id == alert_id)
+    page = keyset_page(conn, query, [alert_events.c.id], (int,), limit=limit, cursor=cursor)
+    return page.map(
+        lambda e: AlertEventOut(
+            id=e.id,
+            received_at=e.received_at,
+            integration_id=e.integration_id,
+            action=e.action,
+            outcome=e.outcome,
+            payload=_payload(e.payload),
+        )
+    )
 
 
 def _payload(raw: str) -> Any:

@@ -10,6 +10,8 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
+from tocsin.core.paging import CursorError
+
 _encode = msgspec.json.Encoder().encode
 
 _CODES = {
@@ -72,10 +74,16 @@ def install_error_handlers(app: FastAPI) -> None:
         summary = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
         return error_response(400, "invalid_request", summary or "invalid request", errors=problems)
 
+    async def bad_cursor(_: Request, exc: Exception) -> Response:
+        assert isinstance(exc, CursorError)
+        problem = {"field": "query.cursor", "message": str(exc)}
+        return error_response(400, "invalid_request", f"query.cursor: {exc}", errors=[problem])
+
     async def unexpected(_: Request, exc: Exception) -> Response:
         return error_response(500, "internal_error", "internal error; see the server log")
 
     app.add_exception_handler(ApiError, api_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(CursorError, bad_cursor)
     app.add_exception_handler(Exception, unexpected)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tocsin.api.ingest_openapi_heartbeats import HEARTBEAT_PATHS
 from tocsin.api.ingest_openapi_opsgenie import OPSGENIE_PATHS
 
 _LINK = {
@@ -264,6 +265,19 @@ INGEST_PATHS.update(
         ("post", "put"),
     )
 )
+INGEST_PATHS.update(
+    _notification_paths(
+        "/v1/webhook",
+        "Generic JSON webhook: the integration's JMESPath mapping makes the alert",
+        {
+            "type": "object",
+            "description": "any JSON object; the integration's `mapping:` in the world file "
+            "says where its summary, dedup key, severity and action are",
+        },
+        ("post", "put"),
+    )
+)
 
 
 INGEST_PATHS.update(OPSGENIE_PATHS)
+INGEST_PATHS.update(HEARTBEAT_PATHS)

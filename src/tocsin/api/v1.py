@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from tocsin.alerts import service as alert_service
-from tocsin.alerts.models import AlertDetail, AlertPage
+from tocsin.alerts.models import AlertDetail, AlertEventPage, AlertPage
 from tocsin.api.errors import ApiError
+from tocsin.api.paging import LINKED_PAGE, Limit, Paging
+from tocsin.api.paging import Cursor as PageCursor
 from tocsin.auth.tokens import verify_token
 from tocsin.catalog import service as catalog
 from tocsin.changes.service import ChangePage, list_changes
 from tocsin.incidents import service as incident_service
-from tocsin.incidents.models import IncidentDetail, IncidentPage
+from tocsin.incidents.models import IncidentAlertPage, IncidentDetail, IncidentPage
 from tocsin.runtime import Runtime
 
 
@@ -43,9 +45,18 @@ def require_token(
 
 
 router = APIRouter(prefix="/api/v1", dependencies=[Depends(require_token)])
+T = TypeVar("T")
+
+
+def found(value: T | None, what: str) -> T:
+    """``value``, or a 404 saying there is no ``what``."""
+    if value is None:
+        raise ApiError(404, "not_found", f"no {what}")
+    return value
+
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
-Limit = Annotated[int, Query(ge=1, le=500, description="page size")]
+# The cursor of the alert, incident, change and timer lists: the last id a page showed.
 Cursor = Annotated[str | None, Query(description="next_cursor of the previous page")]
 
 
@@ -78,12 +89,19 @@ def list_alerts(
 
 @router.get("/alerts/{alert_id}", response_model=AlertDetail, tags=["alerts"])
 def get_alert(alert_id: str, runtime: RuntimeDep) -> AlertDetail:
-    """One alert with its event log."""
+    """One alert with the first 500 events of its log (``events_next_cursor``: more)."""
     with runtime.engine.connect() as conn:
-        alert = alert_service.get_alert(conn, alert_id)
-    if alert is None:
-        raise ApiError(404, "not_found", f"no alert {alert_id}")
-    return alert
+        return found(alert_service.get_alert(conn, alert_id), f"alert {alert_id}")
+
+
+@router.get("/alerts/{alert_id}/events", response_model=AlertEventPage, tags=["alerts"])
+def get_alert_events(
+    alert_id: str, runtime: RuntimeDep, limit: Limit = 100, cursor: PageCursor = None
+) -> AlertEventPage:
+    """An alert's event log, oldest first, a page at a time."""
+    with runtime.engine.connect() as conn:
+        page = alert_service.event_log_page(conn, alert_id, limit=limit, cursor=cursor)
+    return found(page, f"alert {alert_id}")
 
 
 @router.get("/incidents", response_model=IncidentPage, tags=["incidents"])
@@ -111,12 +129,19 @@ def list_incidents(
 
 @router.get("/incidents/{incident_id}", response_model=IncidentDetail, tags=["incidents"])
 def get_incident(incident_id: str, runtime: RuntimeDep) -> IncidentDetail:
-    """One incident with its alerts."""
+    """One incident with its first 1000 alerts (``alerts_next_cursor``: more)."""
     with runtime.engine.connect() as conn:
-        incident = incident_service.get_incident(conn, incident_id)
-    if incident is None:
-        raise ApiError(404, "not_found", f"no incident {incident_id}")
-    return incident
+        return found(incident_service.get_incident(conn, incident_id), f"incident {incident_id}")
+
+
+@router.get("/incidents/{incident_id}/alerts", response_model=IncidentAlertPage, tags=["incidents"])
+def get_incident_alerts(
+    incident_id: str, runtime: RuntimeDep, limit: Limit = 100, cursor: PageCursor = None
+) -> IncidentAlertPage:
+    """An incident's alerts, oldest first, a page at a time."""
+    with runtime.engine.connect() as conn:
+        page = incident_service.incident_alerts(conn, incident_id, limit=limit, cursor=cursor)
+    return found(page, f"incident {incident_id}")
 
 
 @router.get("/changes", response_model=ChangePage, tags=["changes"])
@@ -135,8 +160,16 @@ def get_changes(
         )
 
 
-@router.get("/integrations", response_model=list[catalog.IntegrationOut], tags=["catalog"])
-def get_integrations(runtime: RuntimeDep) -> list[catalog.IntegrationOut]:
-    """Every integration with its ingest URL and key."""
+@router.get(
+    "/integrations",
+    response_model=list[catalog.IntegrationOut],
+    responses=LINKED_PAGE,
+    tags=["catalog"],
+)
+def get_integrations(runtime: RuntimeDep, paging: Paging) -> list[catalog.IntegrationOut]:
+    """Integrations by service and name, with their ingest URL and key."""
     with runtime.engine.connect() as conn:
-        return catalog.list_integrations(conn, runtime.settings.base_url())
+        page = catalog.list_integrations(
+            conn, runtime.settings.base_url(), limit=paging.limit, cursor=paging.cursor
+        )
+    return paging.reply(page)

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
+from tocsin.api.paging import LINKED_PAGE, Paging
 from tocsin.api.v1 import RuntimeDep, require_token
 from tocsin.heartbeats.queries import HeartbeatOut, list_heartbeats
 
 router = APIRouter(prefix="/api/v1", dependencies=[Depends(require_token)], tags=["heartbeats"])
 
 
-@router.get("/heartbeats", response_model=list[HeartbeatOut])
-def get_heartbeats(runtime: RuntimeDep) -> list[HeartbeatOut]:
+@router.get("/heartbeats", response_model=list[HeartbeatOut], responses=LINKED_PAGE)
+def get_heartbeats(runtime: RuntimeDep, paging: Paging) -> list[HeartbeatOut]:
     """Heartbeats by name: timing, last ping, whether expired, and the URLs to ping."""
     with runtime.engine.connect() as conn:
-        return list_heartbeats(conn, runtime.settings.base_url())
+        page = list_heartbeats(
+            conn, runtime.settings.base_url(), limit=paging.limit, cursor=paging.cursor
+        )
+    return paging.reply(page)

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Depends, Query, Response
 from pydantic import AwareDatetime, BaseModel, Field
 
+from tocsin.api.paging import LINKED_PAGE, Paging
 from tocsin.api.v1 import RuntimeDep, require_token
 from tocsin.api.v1_schedules import UserName, call_store
 from tocsin.schedules import store_edits, swaps
@@ -61,10 +62,14 @@ async def delete_schedule(name: str, runtime: RuntimeDep) -> Response:
     return Response(status_code=204)
 
 
-@router.get("/schedules/{name}/layers", response_model=list[LayerOut])
-async def list_layers(name: str, runtime: RuntimeDep) -> list[LayerOut]:
+@router.get("/schedules/{name}/layers", response_model=list[LayerOut], responses=LINKED_PAGE)
+async def list_layers(name: str, runtime: RuntimeDep, paging: Paging) -> list[LayerOut]:
     """The schedule's layers, lowest first (a higher layer wins where it has someone)."""
-    return await call_store(runtime, lambda conn: store_edits.list_layers(conn, name))
+    page = await call_store(
+        runtime,
+        lambda conn: store_edits.list_layers(conn, name, limit=paging.limit, cursor=paging.cursor),
+    )
+    return paging.reply(page)
 
 
 @router.post("/schedules/{name}/layers", response_model=LayerOut, status_code=201)
@@ -146,16 +151,21 @@ async def request_swap(name: str, body: SwapIn, runtime: RuntimeDep) -> SwapOut:
     )
 
 
-@router.get("/schedules/{name}/swaps", response_model=list[SwapOut])
+@router.get("/schedules/{name}/swaps", response_model=list[SwapOut], responses=LINKED_PAGE)
 async def list_swaps(
     name: str,
     runtime: RuntimeDep,
+    paging: Paging,
     status: Annotated[SwapStatus | None, Query(description="only swaps in this status")] = None,
 ) -> list[SwapOut]:
     """The schedule's swap requests, oldest first."""
-    return await call_store(
-        runtime, lambda conn: swaps.list_swaps(conn, schedule=name, status=status)
+    page = await call_store(
+        runtime,
+        lambda conn: swaps.list_swaps(
+            conn, schedule=name, status=status, limit=paging.limit, cursor=paging.cursor
+        ),
     )
+    return paging.reply(page)
 
 
 @router.post("/schedules/{name}/swaps/{swap_id}/accept", response_model=SwapOut)

@@ -15,6 +15,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 from sqlalchemy import Connection
 
 from tocsin.api.errors import ApiError
+from tocsin.api.paging import LINKED_PAGE, Paging
 from tocsin.api.v1 import RuntimeDep, require_token
 from tocsin.runtime import Runtime
 from tocsin.schedules import store, store_users, store_views
@@ -73,17 +74,29 @@ def _at(runtime: Runtime, at: datetime | None) -> datetime:
     return at if at is not None else runtime.clock.now()
 
 
-@router.get("/oncall", response_model=list[OnCallOut])
-async def oncall_everywhere(runtime: RuntimeDep, at: At = None) -> list[OnCallOut]:
-    """Who is on call at ``at`` on every schedule."""
+@router.get("/oncall", response_model=list[OnCallOut], responses=LINKED_PAGE)
+async def oncall_everywhere(runtime: RuntimeDep, paging: Paging, at: At = None) -> list[OnCallOut]:
+    """Who is on call at ``at`` on every schedule (a page of them, by name)."""
     when = _at(runtime, at)
-    return await call_store(runtime, lambda conn: store_views.on_call(conn, when))
+    page = await call_store(
+        runtime,
+        lambda conn: store_views.on_call_everywhere(
+            conn, when, limit=paging.limit, cursor=paging.cursor
+        ),
+    )
+    return paging.reply(page)
 
 
-@router.get("/schedules", response_model=list[ScheduleSummary])
-async def list_schedules(runtime: RuntimeDep) -> list[ScheduleSummary]:
-    """Every schedule, sorted by name."""
-    return await call_store(runtime, store_views.list_schedule_summaries)
+@router.get("/schedules", response_model=list[ScheduleSummary], responses=LINKED_PAGE)
+async def list_schedules(runtime: RuntimeDep, paging: Paging) -> list[ScheduleSummary]:
+    """Schedules, sorted by name."""
+    page = await call_store(
+        runtime,
+        lambda conn: store_views.list_schedule_summaries(
+            conn, limit=paging.limit, cursor=paging.cursor
+        ),
+    )
+    return paging.reply(page)
 
 
 @router.get("/schedules/{name}", response_model=ScheduleDetail)
@@ -96,8 +109,7 @@ async def get_schedule(name: str, runtime: RuntimeDep) -> ScheduleDetail:
 async def oncall_on_schedule(name: str, runtime: RuntimeDep, at: At = None) -> OnCallOut:
     """Who is on call at ``at`` on one schedule (empty ``users``: nobody)."""
     when = _at(runtime, at)
-    found = await call_store(runtime, lambda conn: store_views.on_call(conn, when, schedule=name))
-    return found[0]
+    return await call_store(runtime, lambda conn: store_views.on_call(conn, when, schedule=name))
 
 
 From = Annotated[AwareDatetime, Query(alias="from", description="ISO 8601 with an offset")]
@@ -112,18 +124,28 @@ async def schedule_shifts(name: str, runtime: RuntimeDep, start: From, end: To) 
     )
 
 
-@router.get("/schedules/{name}/fairness", response_model=list[FairnessOut])
+@router.get("/schedules/{name}/fairness", response_model=list[FairnessOut], responses=LINKED_PAGE)
 async def schedule_fairness(
-    name: str, runtime: RuntimeDep, start: From, end: To
+    name: str, runtime: RuntimeDep, paging: Paging, start: From, end: To
 ) -> list[FairnessOut]:
     """Hours on call per user over [from, to): business hours, off hours, nights, weekends."""
-    return await call_store(runtime, lambda conn: store_views.fairness(conn, name, start, end))
+    page = await call_store(
+        runtime,
+        lambda conn: store_views.fairness(
+            conn, name, start, end, limit=paging.limit, cursor=paging.cursor
+        ),
+    )
+    return paging.reply(page)
 
 
-@router.get("/users", response_model=list[UserOut], tags=["users"])
-async def list_users(runtime: RuntimeDep) -> list[UserOut]:
-    """Every user with contact methods, teams and calendar feed path."""
-    return await call_store(runtime, store_users.list_users)
+@router.get("/users", response_model=list[UserOut], responses=LINKED_PAGE, tags=["users"])
+async def list_users(runtime: RuntimeDep, paging: Paging) -> list[UserOut]:
+    """Users by name, with contact methods, teams and calendar feed path."""
+    page = await call_store(
+        runtime,
+        lambda conn: store_users.list_users(conn, limit=paging.limit, cursor=paging.cursor),
+    )
+    return paging.reply(page)
 
 
 @router.get("/users/{name}", response_model=UserOut, tags=["users"])
@@ -158,13 +180,25 @@ OptionalFrom = Annotated[
 OptionalTo = Annotated[AwareDatetime | None, Query(alias="to", description="starting before this")]
 
 
-@router.get("/schedules/{name}/overrides", response_model=list[ListedOverride])
+@router.get(
+    "/schedules/{name}/overrides", response_model=list[ListedOverride], responses=LINKED_PAGE
+)
 async def list_overrides(
-    name: str, runtime: RuntimeDep, start: OptionalFrom = None, end: OptionalTo = None
+    name: str,
+    runtime: RuntimeDep,
+    paging: Paging,
+    start: OptionalFrom = None,
+    end: OptionalTo = None,
 ) -> list[ListedOverride]:
     """The definition's and the API's overrides overlapping [from, to), in the order they
     apply (a later one wins where two overlap); ``source`` says where each lives."""
-    return await call_store(runtime, lambda conn: store_views.overrides(conn, name, start, end))
+    page = await call_store(
+        runtime,
+        lambda conn: store_views.overrides(
+            conn, name, start, end, limit=paging.limit, cursor=paging.cursor
+        ),
+    )
+    return paging.reply(page)
 
 
 @router.delete("/schedules/{name}/overrides/{override_id}", status_code=204)

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import AwareDatetime, BaseModel, Field
 
 from tocsin.api.errors import ApiError
+from tocsin.api.paging import LINKED_PAGE, Paging
 from tocsin.api.v1 import RuntimeDep, require_token
 from tocsin.core.durations import parse_duration
 from tocsin.silences import service
@@ -85,14 +86,22 @@ async def create_silence(body: SilenceIn, runtime: RuntimeDep) -> SilenceOut | S
     return result
 
 
-@router.get("/silences", response_model=list[SilenceOut])
+@router.get("/silences", response_model=list[SilenceOut], responses=LINKED_PAGE)
 def list_silences(
     runtime: RuntimeDep,
+    paging: Paging,
     include_expired: Annotated[bool, Query(description="also list silences that are over")] = False,
 ) -> list[SilenceOut]:
     """Silences, newest first."""
     with runtime.engine.connect() as conn:
-        return service.list_silences(conn, runtime.clock.now(), include_expired=include_expired)
+        page = service.list_silences(
+            conn,
+            runtime.clock.now(),
+            include_expired=include_expired,
+            limit=paging.limit,
+            cursor=paging.cursor,
+        )
+    return paging.reply(page)
 
 
 @router.delete("/silences/{silence_id}", response_model=SilenceOut)

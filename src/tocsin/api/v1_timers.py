@@ -7,7 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from tocsin.api.errors import ApiError
-from tocsin.api.v1 import Cursor, Limit, RuntimeDep, require_token
+from tocsin.api.paging import Limit
+from tocsin.api.v1 import Cursor, RuntimeDep, require_token
 from tocsin.engine.timer_status import TimerOut, TimerPage, TimerState, list_timers, retry_timer
 
 router = APIRouter(prefix="/api/v1", dependencies=[Depends(require_token)], tags=["operations"])

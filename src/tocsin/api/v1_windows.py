@@ -3,52 +3,29 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel
-from sqlalchemy import select
 
 from tocsin.api.errors import ApiError
+from tocsin.api.paging import LINKED_PAGE, Paging
 from tocsin.api.v1 import RuntimeDep, require_token
-from tocsin.core.suppression import occurrence_at, window_from_definition
-from tocsin.store.schema import maintenance_windows
+from tocsin.silences import windows
+from tocsin.silences.windows import WindowOut
 
 router = APIRouter(prefix="/api/v1", dependencies=[Depends(require_token)], tags=["suppression"])
 
 
-class WindowOut(BaseModel):
-    """A maintenance window as written in the world file, and its state at ``at``."""
-
-    name: str
-    definition: dict[str, Any]
-    active: bool
-    current_start: datetime | None
-    current_end: datetime | None
-
-
-@router.get("/maintenance-windows", response_model=list[WindowOut])
+@router.get("/maintenance-windows", response_model=list[WindowOut], responses=LINKED_PAGE)
 def list_windows(
     runtime: RuntimeDep,
+    paging: Paging,
     at: Annotated[datetime | None, Query(description="default now (ISO 8601 with offset)")] = None,
 ) -> list[WindowOut]:
-    """Every maintenance window (they are configured with ``tocsin apply``)."""
+    """The maintenance windows by name (they are configured with ``tocsin apply``)."""
     when = at or runtime.clock.now()
     if when.tzinfo is None:
         raise ApiError(400, "invalid_request", "at needs an offset, e.g. 2026-11-28T03:00:00Z")
-    out = []
     with runtime.engine.connect() as conn:
-        rows = conn.execute(select(maintenance_windows).order_by(maintenance_windows.c.name))
-        for row in rows:
-            window = window_from_definition({**row.definition, "name": row.name}, frozenset())
-            occurrence = occurrence_at(window, when)
-            out.append(
-                WindowOut(
-                    name=row.name,
-                    definition=row.definition,
-                    active=occurrence is not None,
-                    current_start=occurrence[0] if occurrence else None,
-                    current_end=occurrence[1] if occurrence else None,
-                )
-            )
-    return out
+        page = windows.list_windows(conn, when, limit=paging.limit, cursor=paging.cursor)
+    return paging.reply(page)

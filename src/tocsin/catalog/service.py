@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
-from sqlalchemy import Connection, select
+from typing import Any
 
+from pydantic import BaseModel
+from sqlalchemy import Connection, Row, select
+
+from tocsin.core.paging import DEFAULT_LIMIT, Page
 from tocsin.ingest.registry import INTEGRATION_TYPES, ingest_url
+from tocsin.store.keyset import keyset_page
 from tocsin.store.schema import change_sources, integrations, services
 
 
@@ -31,30 +35,32 @@ class ChangeSourceOut(BaseModel):
     ingest_url: str
 
 
-def list_integrations(conn: Connection, base_url: str) -> list[IntegrationOut]:
-    """Every integration of every live service, by service then name."""
-    rows = conn.execute(
+def list_integrations(
+    conn: Connection, base_url: str, *, limit: int = DEFAULT_LIMIT, cursor: str | None = None
+) -> Page[IntegrationOut]:
+    """A page of the integrations of live services, by service then name."""
+    query = (
         select(integrations, services.c.name.label("service"))
         .join(services, services.c.id == integrations.c.service_id)
         .where(services.c.archived_at.is_(None))
-        .order_by(services.c.name, integrations.c.name)
     )
-    out = []
-    for r in rows:
+    key = [services.c.name, integrations.c.name]
+    page = keyset_page(conn, query, key, (str, str), limit=limit, cursor=cursor)
+
+    def out(r: Row[Any]) -> IntegrationOut:
         kind = INTEGRATION_TYPES.get(r.type)
-        out.append(
-            IntegrationOut(
-                id=r.id,
-                service=r.service,
-                name=r.name,
-                type=r.type,
-                key=r.key,
-                ingest_url=ingest_url(base_url, r.type, r.key) if kind else "",
-                key_in=kind.key_in if kind else "",
-                rate_limit_per_minute=r.rate_limit_per_minute,
-            )
+        return IntegrationOut(
+            id=r.id,
+            service=r.service,
+            name=r.name,
+            type=r.type,
+            key=r.key,
+            ingest_url=ingest_url(base_url, r.type, r.key) if kind else "",
+            key_in=kind.key_in if kind else "",
+            rate_limit_per_minute=r.rate_limit_per_minute,
         )
-    return out
+
+    return page.map(out)
 
 
 def list_change_sources(conn: Connection, base_url: str) -> list[ChangeSourceOut]:

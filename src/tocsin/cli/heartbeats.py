@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from tocsin.cli.context import print_json, print_table, state
+from tocsin.core.paging import MAX_LIMIT, every_page
 from tocsin.heartbeats.queries import list_heartbeats
 
 heartbeats_app = typer.Typer(help="Heartbeats: jobs that must ping on time.", no_args_is_help=True)
@@ -18,7 +19,11 @@ def heartbeats_list(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     """List heartbeats: timing, last ping, whether expired, and the ping URLs."""
     st = state(ctx)
     with st.engine.connect() as conn:
-        items = list_heartbeats(conn, st.settings.base_url())
+        items = every_page(
+            lambda cursor: list_heartbeats(
+                conn, st.settings.base_url(), limit=MAX_LIMIT, cursor=cursor
+            )
+        )
     if as_json:
         print_json(items)
         return

@@ -21,6 +21,7 @@ from tocsin.cli.timers import timers_app
 from tocsin.cli.users import user_app
 from tocsin.cli.world import apply_command, export_command
 from tocsin.clock import SystemClock
+from tocsin.core.paging import MAX_LIMIT, every_page
 from tocsin.settings import Settings
 
 app = typer.Typer(
@@ -214,10 +215,15 @@ def demo(
         return
     with st.engine.begin() as conn:
         token = create_token(conn, name="demo-admin", now=now)
-        integrations = list_integrations(conn, settings.base_url())
-        sources = list_change_sources(conn, settings.base_url())
+        base = settings.base_url()
+        integrations = every_page(
+            lambda cursor: list_integrations(conn, base, limit=MAX_LIMIT, cursor=cursor)
+        )
+        sources = list_change_sources(conn, base)
         silence = _demo_silence(conn, now)
-        beats = list_heartbeats(conn, settings.base_url())
+        beats = every_page(
+            lambda cursor: list_heartbeats(conn, base, limit=MAX_LIMIT, cursor=cursor)
+        )
     lines = [
         "",
         f"[bold]Tocsin demo[/bold] on {settings.base_url()}",
@@ -241,7 +247,10 @@ def _demo_silence(conn: Connection, now: datetime) -> str:
     """The demo's example silence (silences are runtime objects, not part of the world)."""
     from tocsin.silences import service as silences
 
-    for existing in silences.list_silences(conn, now):
+    every = every_page(
+        lambda cursor: silences.list_silences(conn, now, limit=MAX_LIMIT, cursor=cursor)
+    )
+    for existing in every:
         if existing.created_by == "tocsin demo":
             return existing.id
     created = silences.create_silence(

@@ -9,8 +9,10 @@ import typer
 from sqlalchemy import select
 
 from tocsin.alerts import service as alert_service
+from tocsin.alerts.models import AlertEventOut
 from tocsin.catalog import service as catalog
 from tocsin.cli.context import console, fail, print_json, print_table, state
+from tocsin.core.paging import MAX_LIMIT, Page, every_page
 from tocsin.incidents import service as incident_service
 from tocsin.ingest.generic import GenericMapping
 from tocsin.ingest.preview import preview
@@ -21,7 +23,8 @@ incidents_app = typer.Typer(help="Incidents opened from alerts.", no_args_is_hel
 integrations_app = typer.Typer(help="Integrations and their ingest URLs.", no_args_is_help=True)
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="print JSON instead of a table")]
-Limit = Annotated[int, typer.Option(min=1, max=500, help="how many, newest first")]
+Limit = Annotated[int, typer.Option(min=1, max=MAX_LIMIT, help="how many, newest first")]
+Cursor = Annotated[str | None, typer.Option(help="next_cursor of the previous page")]
 
 
 @alerts_app.command("list")
@@ -31,12 +34,13 @@ def alerts_list(
     status: Annotated[str | None, typer.Option(help="triggered, acknowledged or resolved")] = None,
     dedup_key: Annotated[str | None, typer.Option(help="only this dedup key")] = None,
     limit: Limit = 50,
+    cursor: Cursor = None,
     as_json: JsonFlag = False,
 ) -> None:
     """List alerts, newest first."""
     with state(ctx).engine.connect() as conn:
         page = alert_service.list_alerts(
-            conn, service=service, status=status, dedup_key=dedup_key, limit=limit
+            conn, service=service, status=status, dedup_key=dedup_key, limit=limit, cursor=cursor
         )
     if as_json:
         print_json(page)
@@ -58,13 +62,24 @@ def alerts_list(
             for a in page.alerts
         ],
     )
+    if page.next_cursor:
+        typer.echo(f"more: --cursor {page.next_cursor}")
 
 
 @alerts_app.command("show")
 def alerts_show(ctx: typer.Context, alert_id: str, as_json: JsonFlag = False) -> None:
-    """Show one alert with its event log."""
+    """Show one alert with its whole event log."""
     with state(ctx).engine.connect() as conn:
         alert = alert_service.get_alert(conn, alert_id)
+        if alert is not None and alert.events_next_cursor is not None:
+
+            def more_events(cursor: str | None) -> Page[AlertEventOut]:
+                page = alert_service.event_log_page(conn, alert_id, limit=MAX_LIMIT, cursor=cursor)
+                return Page(page.events, page.next_cursor) if page else Page([], None)
+
+            rest = every_page(more_events, alert.events_next_cursor)
+            whole = {"events": alert.events + rest, "events_next_cursor": None}
+            alert = alert.model_copy(update=whole)
     if alert is None:
         fail(f"no alert {alert_id}")
         return
@@ -104,11 +119,14 @@ def incidents_list(
         str | None, typer.Option(help="open, triggered, acknowledged, resolved")
     ] = None,
     limit: Limit = 50,
+    cursor: Cursor = None,
     as_json: JsonFlag = False,
 ) -> None:
     """List incidents, newest first."""
     with state(ctx).engine.connect() as conn:
-        page = incident_service.list_incidents(conn, service=service, status=status, limit=limit)
+        page = incident_service.list_incidents(
+            conn, service=service, status=status, limit=limit, cursor=cursor
+        )
     if as_json:
         print_json(page)
         return
@@ -127,6 +145,8 @@ def incidents_list(
             for i in page.incidents
         ],
     )
+    if page.next_cursor:
+        typer.echo(f"more: --cursor {page.next_cursor}")
 
 
 @integrations_app.command("list")
@@ -134,7 +154,11 @@ def integrations_list(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     """List integrations with the URL and key each sender needs."""
     st = state(ctx)
     with st.engine.connect() as conn:
-        items = catalog.list_integrations(conn, st.settings.base_url())
+        items = every_page(
+            lambda cursor: catalog.list_integrations(
+                conn, st.settings.base_url(), limit=MAX_LIMIT, cursor=cursor
+            )
+        )
         sources = catalog.list_change_sources(conn, st.settings.base_url())
     if as_json:
         print_json({"integrations": items, "change_sources": sources})

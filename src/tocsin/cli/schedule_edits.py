@@ -12,6 +12,7 @@ import typer
 from tocsin.cli.context import console, print_json, print_table
 from tocsin.cli.schedules import JsonFlag, instant_option, run_store
 from tocsin.clock import SystemClock
+from tocsin.core.paging import MAX_LIMIT, every_page
 from tocsin.schedules import store, store_views, swaps
 from tocsin.schedules.swaps import SwapOut, SwapStatus
 
@@ -139,7 +140,14 @@ def list_swaps_command(
 ) -> None:
     """The schedule's swap requests, oldest first."""
     wanted: SwapStatus | None = None if status is None else status.value
-    found = run_store(ctx, lambda conn: swaps.list_swaps(conn, schedule=schedule, status=wanted))
+    found = run_store(
+        ctx,
+        lambda conn: every_page(
+            lambda cursor: swaps.list_swaps(
+                conn, schedule=schedule, status=wanted, limit=MAX_LIMIT, cursor=cursor
+            )
+        ),
+    )
     if as_json:
         print_json(found)
         return
@@ -193,7 +201,14 @@ def list_overrides_command(
     """The definition's and the API's overrides, in the order they apply."""
     lo = instant_option(start, "--from") if start else None
     hi = instant_option(end, "--to") if end else None
-    found = run_store(ctx, lambda conn: store_views.overrides(conn, schedule, lo, hi))
+    found = run_store(
+        ctx,
+        lambda conn: every_page(
+            lambda cursor: store_views.overrides(
+                conn, schedule, lo, hi, limit=MAX_LIMIT, cursor=cursor
+            )
+        ),
+    )
     if as_json:
         print_json(found)
         return

@@ -11,6 +11,7 @@ from sqlalchemy import Connection
 
 from tocsin.cli.context import console, fail, print_json, print_table, state
 from tocsin.clock import SystemClock
+from tocsin.core.paging import MAX_LIMIT, every_page
 from tocsin.core.wallclock import as_zone
 from tocsin.schedules import store_views
 from tocsin.schedules.store import ScheduleError
@@ -59,7 +60,18 @@ def oncall_command(
 ) -> None:
     """Who is on call now (or --at a time), on every schedule."""
     when = instant_option(at, "--at")
-    answers = run_store(ctx, lambda conn: store_views.on_call(conn, when, schedule=schedule))
+    answers = run_store(
+        ctx,
+        lambda conn: (
+            [store_views.on_call(conn, when, schedule=schedule)]
+            if schedule is not None
+            else every_page(
+                lambda cursor: store_views.on_call_everywhere(
+                    conn, when, limit=MAX_LIMIT, cursor=cursor
+                )
+            )
+        ),
+    )
     if as_json:
         print_json(answers)
         return
@@ -78,7 +90,12 @@ def oncall_command(
 @schedule_app.command("list")
 def list_command(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     """Every schedule, its zone, team, layers and people."""
-    found = run_store(ctx, store_views.list_schedule_summaries)
+    found = run_store(
+        ctx,
+        lambda conn: every_page(
+            lambda cursor: store_views.list_schedule_summaries(conn, limit=MAX_LIMIT, cursor=cursor)
+        ),
+    )
     if as_json:
         print_json(found)
         return
@@ -138,7 +155,12 @@ def fairness_command(
 ) -> None:
     """Hours on call per person between --from and --to, by kind of hour."""
     lo, hi = _period(start, end)
-    found = run_store(ctx, lambda conn: store_views.fairness(conn, name, lo, hi))
+    found = run_store(
+        ctx,
+        lambda conn: every_page(
+            lambda cursor: store_views.fairness(conn, name, lo, hi, limit=MAX_LIMIT, cursor=cursor)
+        ),
+    )
     if as_json:
         print_json(found)
         return

@@ -9,6 +9,7 @@ import typer
 from tocsin.cli.context import console, fail, print_json, print_table, state
 from tocsin.clock import SystemClock
 from tocsin.core.durations import parse_duration
+from tocsin.core.paging import MAX_LIMIT, every_page
 from tocsin.silences import service
 from tocsin.silences.service import SilenceError
 
@@ -79,8 +80,13 @@ def list_(
     as_json: JsonFlag = False,
 ) -> None:
     """List silences, newest first."""
+    now = SystemClock().now()
     with state(ctx).engine.connect() as conn:
-        items = service.list_silences(conn, SystemClock().now(), include_expired=include_expired)
+        items = every_page(
+            lambda cursor: service.list_silences(
+                conn, now, include_expired=include_expired, limit=MAX_LIMIT, cursor=cursor
+            )
+        )
     if as_json:
         print_json(items)
         return

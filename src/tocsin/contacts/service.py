@@ -309,14 +309,18 @@ def _refusal(
     return ContactError(400, "invalid_code", f"wrong code for {target.describe()}; {tail}")
 
 
-def verified_methods(conn: Connection) -> dict[str, dict[tuple[str, str], datetime]]:
-    """For each user id, when each of their (type, address) pairs was last verified."""
+def verified_methods(
+    conn: Connection, user_ids: Collection[str] | None = None
+) -> dict[str, dict[tuple[str, str], datetime]]:
+    """For each user id (of ``user_ids``, default all), when each of their (type, address)
+    pairs was last verified."""
     cv = contact_verifications.c
-    rows = conn.execute(
-        select(cv.user_id, cv.method_type, cv.address, cv.verified_at).where(
-            cv.verified_at.is_not(None)
-        )
+    query = select(cv.user_id, cv.method_type, cv.address, cv.verified_at).where(
+        cv.verified_at.is_not(None)
     )
+    if user_ids is not None:
+        query = query.where(cv.user_id.in_(list(user_ids)))
+    rows = conn.execute(query)
     found: dict[str, dict[tuple[str, str], datetime]] = {}
     for r in rows:
         found.setdefault(r.user_id, {})[(r.method_type, r.address)] = r.verified_at

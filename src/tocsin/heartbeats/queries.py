@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 from urllib.parse import quote
 
 from pydantic import BaseModel
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Row, select
 
 from tocsin.core.durations import format_duration
+from tocsin.core.paging import DEFAULT_LIMIT, Page
+from tocsin.store.keyset import keyset_page
 from tocsin.store.schema import heartbeats, services
 
 
@@ -40,38 +43,39 @@ def ping_urls(base_url: str, *, name: str, key: str) -> tuple[str, str]:
     )
 
 
-def list_heartbeats(conn: Connection, base_url: str) -> list[HeartbeatOut]:
-    """Every heartbeat of a live service, by name.
+def list_heartbeats(
+    conn: Connection, base_url: str, *, limit: int = DEFAULT_LIMIT, cursor: str | None = None
+) -> Page[HeartbeatOut]:
+    """A page of the heartbeats of live services, by name.
 
     ``expired`` is the engine's verdict (its alert is open), not a comparison with the
     clock: a deadline just passed counts once the timer service has fired.
     """
-    rows = conn.execute(
+    query = (
         select(heartbeats, services.c.name.label("service"))
         .join(services, services.c.id == heartbeats.c.service_id)
         .where(services.c.archived_at.is_(None))
-        .order_by(heartbeats.c.name)
     )
-    out = []
-    for r in rows:
+    page = keyset_page(conn, query, [heartbeats.c.name], (str,), limit=limit, cursor=cursor)
+
+    def out(r: Row[Any]) -> HeartbeatOut:
         interval, grace = timedelta(seconds=r.interval_seconds), timedelta(seconds=r.grace_seconds)
         native, opsgenie = ping_urls(base_url, name=r.name, key=r.key)
-        out.append(
-            HeartbeatOut(
-                id=r.id,
-                name=r.name,
-                service=r.service,
-                interval=format_duration(interval),
-                grace=format_duration(grace),
-                interval_seconds=r.interval_seconds,
-                grace_seconds=r.grace_seconds,
-                last_ping_at=r.last_ping_at,
-                expected_by=(r.last_ping_at or r.created_at) + interval + grace,
-                expired=r.expired_at is not None,
-                expired_at=r.expired_at,
-                key=r.key,
-                ping_url=native,
-                opsgenie_ping_url=opsgenie,
-            )
+        return HeartbeatOut(
+            id=r.id,
+            name=r.name,
+            service=r.service,
+            interval=format_duration(interval),
+            grace=format_duration(grace),
+            interval_seconds=r.interval_seconds,
+            grace_seconds=r.grace_seconds,
+            last_ping_at=r.last_ping_at,
+            expected_by=(r.last_ping_at or r.created_at) + interval + grace,
+            expired=r.expired_at is not None,
+            expired_at=r.expired_at,
+            key=r.key,
+            ping_url=native,
+            opsgenie_ping_url=opsgenie,
         )
-    return out
+
+    return page.map(out)

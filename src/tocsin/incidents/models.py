@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class IncidentAlert(BaseModel):
@@ -37,7 +37,18 @@ class IncidentOut(BaseModel):
 class IncidentDetail(IncidentOut):
     """An incident with its alerts, oldest first."""
 
+    alerts: list[IncidentAlert] = Field(description="the first 1000 alerts, oldest first")
+    alerts_next_cursor: str | None = Field(
+        default=None,
+        description="set when there are more: GET /api/v1/incidents/{id}/alerts?cursor=...",
+    )
+
+
+class IncidentAlertPage(BaseModel):
+    """A page of an incident's alerts, oldest first; ``next_cursor`` asks for the next."""
+
     alerts: list[IncidentAlert]
+    next_cursor: str | None
 
 
 class IncidentPage(BaseModel):

@@ -7,7 +7,15 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, func, select
 
-from tocsin.incidents.models import IncidentAlert, IncidentDetail, IncidentOut, IncidentPage
+from tocsin.core.paging import Page
+from tocsin.incidents.models import (
+    IncidentAlert,
+    IncidentAlertPage,
+    IncidentDetail,
+    IncidentOut,
+    IncidentPage,
+)
+from tocsin.store.keyset import keyset_page
 from tocsin.store.schema import alerts, incidents, services
 
 _ALERT_COUNT = select(func.count()).where(alerts.c.incident_id == incidents.c.id).scalar_subquery()
@@ -62,7 +70,8 @@ def list_incidents(
 def get_incident(
     conn: Connection, incident_id: str, *, max_alerts: int = 1000
 ) -> IncidentDetail | None:
-    """One incident with (up to ``max_alerts`` of) its alerts."""
+    """One incident with its first ``max_alerts`` alerts, oldest first, and the cursor of
+    the rest (``alerts_next_cursor``, for ``incident_alerts``)."""
     row = conn.execute(
         select(*_COLUMNS)
         .join(services, services.c.id == incidents.c.service_id)
@@ -70,21 +79,26 @@ def get_incident(
     ).first()
     if row is None:
         return None
-    members = [
-        IncidentAlert(
-            id=a.id,
-            dedup_key=a.dedup_key,
-            status=a.status,
-            summary=a.summary,
-            severity=a.severity,
-            occurrences=a.occurrences,
-            created_at=a.created_at,
-        )
-        for a in conn.execute(
-            select(alerts)
-            .where(alerts.c.incident_id == incident_id)
-            .order_by(alerts.c.id)
-            .limit(max_alerts)
-        )
-    ]
-    return IncidentDetail(**_from_row(row).model_dump(), alerts=members)
+    first = _alerts_page(conn, incident_id, limit=max_alerts, cursor=None)
+    return IncidentDetail(
+        **_from_row(row).model_dump(), alerts=first.items, alerts_next_cursor=first.next_cursor
+    )
+
+
+def incident_alerts(
+    conn: Connection, incident_id: str, *, limit: int, cursor: str | None
+) -> IncidentAlertPage | None:
+    """A page of an incident's alerts, oldest first; None when there is no such incident."""
+    found = conn.execute(select(incidents.c.id).where(incidents.c.id == incident_id)).first()
+    if found is None:
+        return None
+    page = _alerts_page(conn, incident_id, limit=limit, cursor=cursor)
+    return IncidentAlertPage(alerts=page.items, next_cursor=page.next_cursor)
+
+
+def _alerts_page(
+    conn: Connection, incident_id: str, *, limit: int, cursor: str | None
+) -> Page[IncidentAlert]:
+    query = select(alerts).where(alerts.c.incident_id == incident_id)
+    page = keyset_page(conn, query, [alerts.c.id], (str,), limit=limit, cursor=cursor)
+    return page.map(lambda row: IncidentAlert.model_validate(row, from_attributes=True))

@@ -17,9 +17,11 @@ from typing import Any
 from pydantic import BaseModel, Field
 from sqlalchemy import Connection, Row, delete, insert, select
 
+from tocsin.core.paging import Page
 from tocsin.ids import new_id
 from tocsin.schedules.model import Override, Schedule
 from tocsin.schedules.store_definition import ScheduleDefinition, to_schedule
+from tocsin.store.keyset import keyset_page
 from tocsin.store.schema import schedule_overrides, schedules, users
 
 
@@ -94,6 +96,48 @@ def load_schedule(conn: Connection, name: str, *, lock: bool = False) -> StoredS
     return found[0]
 
 
+def schedules_page(conn: Connection, *, limit: int, cursor: str | None) -> Page[StoredSchedule]:
+    """A page of the schedules by name (two statements: the schedules, their overrides)."""
+    page = keyset_page(
+        conn, select(schedules), [schedules.c.name], (str,), limit=limit, cursor=cursor
+    )
+    return Page(_stored(conn, page.items), page.next_cursor)
+
+
+def load_definition(conn: Connection, name: str) -> tuple[str, ScheduleDefinition]:
+    """The id and definition of the schedule called ``name``, without its API overrides;
+    ScheduleError 404 when there is none."""
+    row = conn.execute(
+        select(schedules.c.id, schedules.c.definition).where(schedules.c.name == name)
+    ).first()
+    if row is None:
+        raise ScheduleError(404, "not_found", f"no schedule named {name!r}")
+    return row.id, ScheduleDefinition.model_validate(row.definition)
+
+
+def api_overrides_page(
+    conn: Connection,
+    *,
+    schedule_id: str,
+    schedule: str,
+    start: datetime | None,
+    end: datetime | None,
+    limit: int,
+    cursor: str | None,
+) -> Page[OverrideOut]:
+    """A page of the API overrides of ``schedule`` overlapping [start, end), in the order
+    they apply (oldest first)."""
+    so = schedule_overrides.c
+    query = select(schedule_overrides).where(so.schedule_id == schedule_id)
+    if start is not None:
+        query = query.where(so.ends_at > start)
+    if end is not None:
+        query = query.where(so.starts_at < end)
+    key = [so.created_at, so.id]
+    page = keyset_page(conn, query, key, (datetime, str), limit=limit, cursor=cursor)
+    return page.map(lambda row: _override_out(schedule, row))
+
+
 def schedule_by_feed_token(conn: Connection, token: str) -> StoredSchedule | None:
     """The schedule whose calendar feed token is ``token``."""
     rows = list(conn.execute(select(schedules).where(schedules.c.feed_token == token)))
@@ -112,17 +156,7 @@ def _stored(conn: Connection, rows: Sequence[Row[Any]]) -> list[StoredSchedule]:
         )
         names = {row.id: row.name for row in rows}
         for o in conn.execute(query):
-            overrides.setdefault(o.schedule_id, []).append(
-                OverrideOut(
-                    id=o.id,
-                    schedule=names[o.schedule_id],
-                    user=o.user_name,
-                    start=o.starts_at,
-                    end=o.ends_at,
-                    created_by=o.created_by,
-                    replaces=o.replaces,
-                )
-            )
+            overrides.setdefault(o.schedule_id, []).append(_override_out(names[o.schedule_id], o))
     return [
         StoredSchedule(
             id=row.id,
@@ -133,6 +167,18 @@ def _stored(conn: Connection, rows: Sequence[Row[Any]]) -> list[StoredSchedule]:
         )
         for row in rows
     ]
+
+
+def _override_out(schedule: str, row: Row[Any]) -> OverrideOut:
+    return OverrideOut(
+        id=row.id,
+        schedule=schedule,
+        user=row.user_name,
+        start=row.starts_at,
+        end=row.ends_at,
+        created_by=row.created_by,
+        replaces=row.replaces,
+    )
 
 
 def add_override(

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, delete, insert, select, update
 
+from tocsin.core.paging import DEFAULT_LIMIT, Page, page_of
 from tocsin.ids import new_id, new_secret
 from tocsin.schedules.definition_edits import (
     LayerChange,
@@ -23,7 +24,13 @@ from tocsin.schedules.definition_edits import (
     layer_out,
     remove_layer,
 )
-from tocsin.schedules.store import ScheduleError, StoredSchedule, load_schedule, require_users
+from tocsin.schedules.store import (
+    ScheduleError,
+    StoredSchedule,
+    load_definition,
+    load_schedule,
+    require_users,
+)
 from tocsin.schedules.store_definition import ScheduleDefinition
 from tocsin.schedules.store_views import ScheduleDetail, schedule_detail
 from tocsin.store.schema import schedule_overrides, schedule_swaps, schedules, teams
@@ -87,10 +94,13 @@ def delete_schedule(conn: Connection, name: str) -> None:
     conn.execute(delete(schedules).where(schedules.c.id == stored.id))
 
 
-def list_layers(conn: Connection, name: str) -> list[LayerOut]:
-    """The layers of ``name``, lowest first."""
-    spec = load_schedule(conn, name).spec
-    return [layer_out(spec, i) for i in range(len(spec.layers))]
+def list_layers(
+    conn: Connection, name: str, *, limit: int = DEFAULT_LIMIT, cursor: str | None = None
+) -> Page[LayerOut]:
+    """A page of the layers of ``name``, lowest first."""
+    _, spec = load_definition(conn, name)
+    every = [layer_out(spec, i) for i in range(len(spec.layers))]
+    return page_of(every, lambda layer: (layer.position,), (int,), limit=limit, cursor=cursor)
 
 
 def _edit(

@@ -12,6 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 from sqlalchemy import Connection
 
+from tocsin.core.paging import DEFAULT_LIMIT, KeyKinds, Page, decode_cursor, encode_cursor, page_of
 from tocsin.schedules.fairness import on_call_hours
 from tocsin.schedules.final import final_schedule, on_call_at
 from tocsin.schedules.model import FinalSchedule, Shift
@@ -19,10 +20,13 @@ from tocsin.schedules.store import (
     OverrideOut,
     ScheduleError,
     StoredSchedule,
+    api_overrides_page,
+    load_definition,
     load_schedule,
     load_schedules,
+    schedules_page,
 )
-from tocsin.schedules.store_definition import parse_instant
+from tocsin.schedules.store_definition import ScheduleDefinition, parse_instant
 from tocsin.schedules.store_users import users_without_verified_contact_methods
 
 MAX_RANGE = timedelta(days=400)
@@ -113,9 +117,12 @@ def _summary(stored: StoredSchedule) -> dict[str, Any]:
     }
 
 
-def list_schedule_summaries(conn: Connection) -> list[ScheduleSummary]:
-    """Every schedule, sorted by name."""
-    return [ScheduleSummary(**_summary(s)) for s in load_schedules(conn)]
+def list_schedule_summaries(
+    conn: Connection, *, limit: int = DEFAULT_LIMIT, cursor: str | None = None
+) -> Page[ScheduleSummary]:
+    """A page of the schedules, by name."""
+    page = schedules_page(conn, limit=limit, cursor=cursor)
+    return page.map(lambda stored: ScheduleSummary(**_summary(stored)))
 
 
 def schedule_detail(conn: Connection, name: str) -> ScheduleDetail:
@@ -143,18 +150,58 @@ class ListedOverride(BaseModel):
 
 
 def overrides(
-    conn: Connection, name: str, start: datetime | None = None, end: datetime | None = None
-) -> list[ListedOverride]:
-    """The overrides of ``name`` overlapping [start, end), in the order they apply.
+    conn: Connection,
+    name: str,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    *,
+    limit: int = DEFAULT_LIMIT,
+    cursor: str | None = None,
+) -> Page[ListedOverride]:
+    """A page of the overrides of ``name`` overlapping [start, end), in the order they
+    apply.
 
     The definition's come first, then the API's, oldest first: where two overlap, the
-    later one in this list wins.
+    later one in this list wins. A cursor is a position in the definition or an API
+    override's (created_at, id).
     """
     if start is not None and end is not None and end <= start:
         raise ScheduleError(400, "invalid_range", "'to' must be after 'from'")
-    stored = load_schedule(conn, name)
-    listed = [
-        ListedOverride(
+    after = decode_cursor(cursor, _IN_DEFINITION, _FROM_API) if cursor else ()
+    from_api = len(after) == len(_FROM_API)
+    schedule_id, spec = load_definition(conn, name)
+    last = max(after[0], -1) if after and isinstance(after[0], int) else -1
+    written = [] if from_api else _written_overrides(spec, last, start, end)
+    if len(written) > limit:
+        return Page([o for _, o in written[:limit]], encode_cursor([written[limit - 1][0]]))
+    api = api_overrides_page(
+        conn,
+        schedule_id=schedule_id,
+        schedule=name,
+        start=start,
+        end=end,
+        limit=max(limit - len(written), 1),
+        cursor=cursor if from_api else None,
+    )
+    shown = [o for _, o in written]
+    if len(written) == limit:  # the page is full: it goes on only if the API has any
+        return Page(shown, encode_cursor([written[-1][0]]) if api.items else None)
+    shown += [ListedOverride(source="api", **o.model_dump(exclude={"schedule"})) for o in api.items]
+    return Page(shown, api.next_cursor)
+
+
+_IN_DEFINITION: KeyKinds = (int,)
+_FROM_API: KeyKinds = (datetime, str)
+
+
+def _written_overrides(
+    spec: ScheduleDefinition, last: int, start: datetime | None, end: datetime | None
+) -> list[tuple[int, ListedOverride]]:
+    """The definition's overrides after position ``last`` overlapping [start, end), with
+    their positions."""
+    found = []
+    for position, o in enumerate(spec.overrides[last + 1 :], start=last + 1):
+        listed = ListedOverride(
             source="definition",
             id=None,
             user=o.user,
@@ -163,34 +210,34 @@ def overrides(
             replaces=None,
             created_by=None,
         )
-        for o in stored.spec.overrides
-    ]
-    listed += [
-        ListedOverride(source="api", **o.model_dump(exclude={"schedule"}))
-        for o in stored.api_overrides
-    ]
-    return [
-        o for o in listed if (start is None or o.end > start) and (end is None or o.start < end)
-    ]
+        if (start is None or listed.end > start) and (end is None or listed.start < end):
+            found.append((position, listed))
+    return found
 
 
-def on_call(conn: Connection, at: datetime, *, schedule: str | None = None) -> list[OnCallOut]:
-    """Who is on call at ``at`` on every schedule (or on ``schedule`` only)."""
+def on_call(conn: Connection, at: datetime, *, schedule: str) -> OnCallOut:
+    """Who is on call at ``at`` on ``schedule``."""
     _require_aware("at", at)
-    found = [load_schedule(conn, schedule)] if schedule is not None else load_schedules(conn)
-    answers = []
-    for stored in found:
-        now = on_call_at(stored.schedule, at)
-        answers.append(
-            OnCallOut(
-                schedule=stored.name,
-                at=now.instant,
-                users=list(now.users),
-                shadows=list(now.shadows),
-                shifts=[ShiftOut.model_validate(s, from_attributes=True) for s in now.shifts],
-            )
-        )
-    return answers
+    return _on_call_out(load_schedule(conn, schedule), at)
+
+
+def on_call_everywhere(
+    conn: Connection, at: datetime, *, limit: int = DEFAULT_LIMIT, cursor: str | None = None
+) -> Page[OnCallOut]:
+    """Who is on call at ``at``, on a page of the schedules (by name)."""
+    _require_aware("at", at)
+    return schedules_page(conn, limit=limit, cursor=cursor).map(lambda s: _on_call_out(s, at))
+
+
+def _on_call_out(stored: StoredSchedule, at: datetime) -> OnCallOut:
+    now = on_call_at(stored.schedule, at)
+    return OnCallOut(
+        schedule=stored.name,
+        at=now.instant,
+        users=list(now.users),
+        shadows=list(now.shadows),
+        shifts=[ShiftOut.model_validate(s, from_attributes=True) for s in now.shifts],
+    )
 
 
 def schedule_shifts(conn: Connection, name: str, start: datetime, end: datetime) -> ShiftsOut:
@@ -248,11 +295,20 @@ class FairnessOut(BaseModel):
     weekend_hours: float
 
 
-def fairness(conn: Connection, name: str, start: datetime, end: datetime) -> list[FairnessOut]:
-    """Hours on call per user of ``name`` over [start, end), read in the schedule's zone."""
+def fairness(
+    conn: Connection,
+    name: str,
+    start: datetime,
+    end: datetime,
+    *,
+    limit: int = DEFAULT_LIMIT,
+    cursor: str | None = None,
+) -> Page[FairnessOut]:
+    """Hours on call per user of ``name`` over [start, end), read in the schedule's zone:
+    a page of the users, by name (all are computed; the page bounds the answer)."""
     stored, final = _final(conn, name, start, end)
     hours = on_call_hours(final.shifts, stored.spec.time_zone, start, end)
-    return [
+    every = [
         FairnessOut(
             user=user,
             total_hours=_hours(h.total),
@@ -263,6 +319,7 @@ def fairness(conn: Connection, name: str, start: datetime, end: datetime) -> lis
         )
         for user, h in hours.items()
     ]
+    return page_of(every, lambda f: (f.user,), (str,), limit=limit, cursor=cursor)
 
 
 def _hours(value: timedelta) -> float:

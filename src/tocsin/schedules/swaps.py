@@ -17,6 +17,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 from sqlalchemy import Connection, Row, insert, select, update
 
+from tocsin.core.paging import DEFAULT_LIMIT, Page
 from tocsin.ids import new_id
 from tocsin.schedules.final import final_schedule
 from tocsin.schedules.model import Swap
@@ -25,9 +26,11 @@ from tocsin.schedules.store import (
     ScheduleError,
     StoredSchedule,
     add_override,
+    load_definition,
     load_schedule,
     require_users,
 )
+from tocsin.store.keyset import keyset_page
 from tocsin.store.schema import schedule_swaps
 
 SwapStatus = Literal["requested", "accepted", "declined", "cancelled"]
@@ -122,15 +125,22 @@ def _require_on_call(
 
 
 def list_swaps(
-    conn: Connection, *, schedule: str, status: SwapStatus | None = None
-) -> list[SwapOut]:
-    """The schedule's swap requests (optionally only those in ``status``), oldest first."""
-    stored = load_schedule(conn, schedule)
-    query = select(schedule_swaps).where(schedule_swaps.c.schedule_id == stored.id)
+    conn: Connection,
+    *,
+    schedule: str,
+    status: SwapStatus | None = None,
+    limit: int = DEFAULT_LIMIT,
+    cursor: str | None = None,
+) -> Page[SwapOut]:
+    """A page of the schedule's swap requests (optionally only those in ``status``),
+    oldest first."""
+    schedule_id, _ = load_definition(conn, schedule)
+    query = select(schedule_swaps).where(schedule_swaps.c.schedule_id == schedule_id)
     if status is not None:
         query = query.where(schedule_swaps.c.status == status)
-    rows = conn.execute(query.order_by(schedule_swaps.c.created_at, schedule_swaps.c.id))
-    return [_out(schedule, row) for row in rows]
+    key = [schedule_swaps.c.created_at, schedule_swaps.c.id]
+    page = keyset_page(conn, query, key, (datetime, str), limit=limit, cursor=cursor)
+    return page.map(lambda row: _out(schedule, row))
 
 
 def get_swap(conn: Connection, *, schedule: str, swap_id: str, lock: bool = False) -> SwapOut:

@@ -1,1 +1,2 @@
-"""Silences: label matchers that hold matching alerts from paging until they expire."""
+"""Silences (label matchers that hold matching alerts from paging until they expire) and
+reading maintenance windows."""

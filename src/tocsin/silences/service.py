@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, Row, insert, select, update
 
 from tocsin.alerts.holds import release_held_by
 from tocsin.core.matchers import Matcher, match_all
+from tocsin.core.paging import DEFAULT_LIMIT, Page
 from tocsin.ids import new_id
+from tocsin.store.keyset import keyset_page
 from tocsin.store.schema import alerts, services, silences
 
 
@@ -131,19 +134,30 @@ def create_silence(
 
 
 def list_silences(
-    conn: Connection, now: datetime, *, include_expired: bool = False
-) -> list[SilenceOut]:
-    """Silences, newest first; only those not yet over unless ``include_expired``."""
-    query = select(silences).order_by(silences.c.id.desc())
+    conn: Connection,
+    now: datetime,
+    *,
+    include_expired: bool = False,
+    limit: int = DEFAULT_LIMIT,
+    cursor: str | None = None,
+) -> Page[SilenceOut]:
+    """A page of silences, newest first; only those not yet over unless ``include_expired``.
+
+    At most two statements whatever the page size: the silences, then their services' names.
+    """
+    query = select(silences)
     if not include_expired:
         query = query.where(silences.c.ends_at > now)
-    return [_out(conn, row, now) for row in conn.execute(query)]
+    page = keyset_page(
+        conn, query, [silences.c.id], (str,), limit=limit, cursor=cursor, descending=True
+    )
+    return Page(_outs(conn, page.items, now), page.next_cursor)
 
 
 def get_silence(conn: Connection, silence_id: str, now: datetime) -> SilenceOut | None:
     """One silence by id."""
     row = conn.execute(select(silences).where(silences.c.id == silence_id)).first()
-    return _out(conn, row, now) if row is not None else None
+    return _outs(conn, [row], now)[0] if row is not None else None
 
 
 def expire_silence(conn: Connection, silence_id: str, now: datetime) -> SilenceOut | None:
@@ -161,22 +175,24 @@ def expire_silence(conn: Connection, silence_id: str, now: datetime) -> SilenceO
     return get_silence(conn, silence_id, now)
 
 
-def _out(conn: Connection, row: object, now: datetime) -> SilenceOut:
-    m = row._mapping  # type: ignore[attr-defined]
-    names = {
-        sid: name
-        for sid, name in conn.execute(
-            select(services.c.id, services.c.name).where(services.c.id.in_(m["service_ids"] or []))
+def _outs(conn: Connection, rows: Sequence[Row[Any]], now: datetime) -> list[SilenceOut]:
+    """The read models of ``rows``, their services' names read in one statement."""
+    wanted = sorted({sid for row in rows for sid in row.service_ids or []})
+    names: dict[str, str] = {}
+    if wanted:
+        query = select(services.c.id, services.c.name).where(services.c.id.in_(wanted))
+        names = {sid: name for sid, name in conn.execute(query)}
+    return [
+        SilenceOut(
+            id=row.id,
+            matchers=list(row.matchers),
+            services=sorted(names.get(s, s) for s in row.service_ids or []),
+            starts_at=row.starts_at,
+            ends_at=row.ends_at,
+            created_by=row.created_by,
+            comment=row.comment,
+            created_at=row.created_at,
+            active=row.starts_at <= now < row.ends_at,
         )
-    }
-    return SilenceOut(
-        id=m["id"],
-        matchers=list(m["matchers"]),
-        services=sorted(names.get(s, s) for s in m["service_ids"] or []),
-        starts_at=m["starts_at"],
-        ends_at=m["ends_at"],
-        created_by=m["created_by"],
-        comment=m["comment"],
-        created_at=m["created_at"],
-        active=m["starts_at"] <= now < m["ends_at"],
-    )
+        for row in rows
+    ]
