@@ -211,7 +211,8 @@ alert_events = Table(
     # answers 202 to a follow-up with no open alert; we keep it so nothing answered is lost).
     Column("outcome", String(16), nullable=False),
     Column("payload", Text, nullable=False),
-    Index(None, "alert_id"),
+    # With the id: an alert's event log is paged in id order straight from the index.
+    Index(None, "alert_id", "id"),
     # With the receive time: flap detection counts a key's recent changes by range scan,
     # however long its history.
     Index(None, "service_id", "dedup_key", "received_at"),
