@@ -16,7 +16,7 @@ from starlette.routing import Mount
 
 from tests.integration.conftest import Tocsin
 from tocsin.api.app import create_app
-from tocsin.api.ingest_routes import ingest_routes
+from tocsin.api.ingest.routes import ingest_routes
 from tocsin.settings import Settings
 
 # The documentation itself is not an operation of the API.

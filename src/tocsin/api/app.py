@@ -34,8 +34,8 @@ from tocsin.api import (
 )
 from tocsin.api.asgi import IngestDispatcher
 from tocsin.api.errors import install_error_handlers, json_response
-from tocsin.api.ingest_openapi import INGEST_PATHS
-from tocsin.api.ingest_routes import ingest_routes
+from tocsin.api.ingest.openapi import INGEST_PATHS
+from tocsin.api.ingest.routes import ingest_routes
 from tocsin.clock import Clock, SystemClock
 from tocsin.core.events import AlertEvent
 from tocsin.engine import retention

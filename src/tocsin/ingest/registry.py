@@ -1,7 +1,7 @@
 """The integration types Tocsin accepts, and where each one's senders post.
 
 Adding an ingest format: write its module in this package, add its type here (with the
-path senders use), and route the path in ``tocsin.api.ingest_routes``.
+path senders use), and route the path in ``tocsin.api.ingest.routes``.
 """
 
 from __future__ import annotations

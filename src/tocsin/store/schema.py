@@ -425,7 +425,7 @@ schedule_swaps = Table(
 )
 
 # Opsgenie Alert API requests, for GET /v2/alerts/requests/{id}: written in the same
-# transaction as the request's alert event (see tocsin.api.ingest_opsgenie).
+# transaction as the request's alert event (see tocsin.api.ingest.opsgenie).
 opsgenie_requests = Table(
     "opsgenie_requests",
     metadata,

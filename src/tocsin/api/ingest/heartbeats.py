@@ -16,7 +16,7 @@ from sqlalchemy import select
 from starlette.types import Receive, Scope, Send
 
 from tocsin.api.asgi import Handler, header, path_tail, send_json
-from tocsin.api.ingest_common import RETRY, STORAGE, encode
+from tocsin.api.ingest.common import RETRY, STORAGE, encode
 from tocsin.engine.writer import StorageError
 from tocsin.heartbeats.service import PingResult, ping
 from tocsin.runtime import Runtime

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tocsin.api.ingest_openapi_heartbeats import HEARTBEAT_PATHS
-from tocsin.api.ingest_openapi_opsgenie import OPSGENIE_PATHS
+from tocsin.api.ingest.openapi_heartbeats import HEARTBEAT_PATHS
+from tocsin.api.ingest.openapi_opsgenie import OPSGENIE_PATHS
 
 _LINK = {
     "type": "object",

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from tocsin.api.asgi import Handler
-from tocsin.api.ingest_alertmanager import alert_notification_routes
-from tocsin.api.ingest_heartbeats import heartbeat_routes
-from tocsin.api.ingest_opsgenie import opsgenie_routes
-from tocsin.api.ingest_pagerduty import pagerduty_routes
+from tocsin.api.ingest.alertmanager import alert_notification_routes
+from tocsin.api.ingest.heartbeats import heartbeat_routes
+from tocsin.api.ingest.opsgenie import opsgenie_routes
+from tocsin.api.ingest.pagerduty import pagerduty_routes
 from tocsin.runtime import Runtime
 
 

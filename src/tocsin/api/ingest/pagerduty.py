@@ -11,7 +11,7 @@ import time
 from starlette.types import Receive, Scope, Send
 
 from tocsin.api.asgi import BodyError, Handler, read_json_body, send_json
-from tocsin.api.ingest_common import (
+from tocsin.api.ingest.common import (
     NOT_ALLOWED,
     RETRY,
     STORAGE,

@@ -26,7 +26,7 @@ from starlette.types import Receive, Scope, Send
 
 from tocsin.alerts.ingest_store import IngestStore
 from tocsin.api.asgi import BodyError, Handler, header, read_json_body, send_json
-from tocsin.api.ingest_common import Counters, KeyResolver, encode
+from tocsin.api.ingest.common import Counters, KeyResolver, encode
 from tocsin.core.events import Action, AlertEvent, Route
 from tocsin.engine.writer import StorageError, Work
 from tocsin.ingest import opsgenie as og

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from starlette.types import Receive, Scope, Send
 
 from tocsin.api.asgi import BodyError, Handler, header, path_tail, read_json_body, send_json
-from tocsin.api.ingest_common import RETRY, Counters, KeyResolver, encode
+from tocsin.api.ingest.common import RETRY, Counters, KeyResolver, encode
 from tocsin.engine.writer import StorageError
 from tocsin.ingest import alertmanager, generic, grafana
 from tocsin.ingest.alert_list import MAX_BODY, TOO_MANY_ALERTS, Invalid, Notification

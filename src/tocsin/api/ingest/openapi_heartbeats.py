@@ -1,4 +1,4 @@
-"""OpenAPI descriptions of the heartbeat pings (``api.ingest_heartbeats``): native, with
+"""OpenAPI descriptions of the heartbeat pings (``api.ingest.heartbeats``): native, with
 the key in the path, and Opsgenie's Heartbeat API, by name with a GenieKey."""
 
 from __future__ import annotations
