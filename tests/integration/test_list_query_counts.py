@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, event, func, select
 
+from tocsin.catalog import users
 from tocsin.catalog.service import list_integrations
 from tocsin.core.events import Action, AlertEvent
 from tocsin.core.paging import Page
@@ -23,7 +24,7 @@ from tocsin.engine.writer import GroupCommitWriter
 from tocsin.heartbeats.queries import list_heartbeats
 from tocsin.incidents.service import list_incidents
 from tocsin.ingest.routing import KeyDirectory
-from tocsin.schedules import store, store_edits, store_users, store_views, swaps
+from tocsin.schedules import store, store_edits, store_views, swaps
 from tocsin.silences.service import create_silence, list_silences
 from tocsin.silences.windows import list_windows
 from tocsin.store.schema import alerts, schedule_overrides, schedule_swaps, silences
@@ -128,7 +129,7 @@ LISTS: dict[str, Lister] = {
     "heartbeats": lambda conn: list_heartbeats(conn, "http://tocsin"),
     "maintenance windows": lambda conn: list_windows(conn, NOW),
     "silences": lambda conn: list_silences(conn, NOW),
-    "users": lambda conn: store_users.list_users(conn),
+    "users": lambda conn: users.list_users(conn),
     "schedules": lambda conn: store_views.list_schedule_summaries(conn),
     "who is on call": lambda conn: store_views.on_call_everywhere(conn, T0),
     "overrides": lambda conn: store_views.overrides(conn, "rota"),

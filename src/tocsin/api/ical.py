@@ -12,10 +12,10 @@ from fastapi import APIRouter, Response
 
 from tocsin.api.errors import ApiError
 from tocsin.api.v1 import RuntimeDep
+from tocsin.catalog.users import user_by_feed_token
 from tocsin.schedules.final import final_schedule
 from tocsin.schedules.ical import feed_window, schedule_calendar, shifts_calendar
 from tocsin.schedules.store import schedule_by_feed_token
-from tocsin.schedules.store_users import user_by_feed_token
 from tocsin.schedules.store_views import user_shifts
 
 router = APIRouter(tags=["schedules"])

@@ -16,11 +16,12 @@ from sqlalchemy import Connection
 
 from tocsin.api.errors import ApiError
 from tocsin.api.paging import LINKED_PAGE, Paging
-from tocsin.api.v1 import RuntimeDep, require_token
+from tocsin.api.v1 import RuntimeDep, found, require_token
+from tocsin.catalog import users
+from tocsin.catalog.users import UserOut
 from tocsin.runtime import Runtime
-from tocsin.schedules import store, store_users, store_views
+from tocsin.schedules import store, store_views
 from tocsin.schedules.store import OverrideOut, ScheduleError
-from tocsin.schedules.store_users import UserOut
 from tocsin.schedules.store_views import (
     FairnessOut,
     ListedOverride,
@@ -143,7 +144,7 @@ async def list_users(runtime: RuntimeDep, paging: Paging) -> list[UserOut]:
     """Users by name, with contact methods, teams and calendar feed path."""
     page = await call_store(
         runtime,
-        lambda conn: store_users.list_users(conn, limit=paging.limit, cursor=paging.cursor),
+        lambda conn: users.list_users(conn, limit=paging.limit, cursor=paging.cursor),
     )
     return paging.reply(page)
 
@@ -151,7 +152,9 @@ async def list_users(runtime: RuntimeDep, paging: Paging) -> list[UserOut]:
 @router.get("/users/{name}", response_model=UserOut, tags=["users"])
 async def get_user(name: str, runtime: RuntimeDep) -> UserOut:
     """One user."""
-    return await call_store(runtime, lambda conn: store_users.get_user(conn, name))
+    return found(
+        await call_store(runtime, lambda conn: users.get_user(conn, name)), f"user named {name!r}"
+    )
 
 
 @router.post("/schedules/{name}/overrides", response_model=OverrideOut, status_code=201)

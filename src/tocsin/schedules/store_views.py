@@ -12,6 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 from sqlalchemy import Connection
 
+from tocsin.catalog.users import users_without_verified_contact_methods
 from tocsin.core.paging import DEFAULT_LIMIT, KeyKinds, Page, decode_cursor, encode_cursor, page_of
 from tocsin.schedules.fairness import on_call_hours
 from tocsin.schedules.final import final_schedule, on_call_at
@@ -27,7 +28,6 @@ from tocsin.schedules.store import (
     schedules_page,
 )
 from tocsin.schedules.store_definition import ScheduleDefinition, parse_instant
-from tocsin.schedules.store_users import users_without_verified_contact_methods
 
 MAX_RANGE = timedelta(days=400)
 

@@ -11,7 +11,6 @@ from sqlalchemy import Connection, Row, select
 
 from tocsin.contacts.service import verified_methods
 from tocsin.core.paging import DEFAULT_LIMIT, Page
-from tocsin.schedules.store import ScheduleError
 from tocsin.store.keyset import keyset_page
 from tocsin.store.schema import team_members, teams, users
 
@@ -63,12 +62,10 @@ def list_users(
     return Page(_users(conn, page.items), page.next_cursor)
 
 
-def get_user(conn: Connection, name: str) -> UserOut:
-    """The user called ``name``; ScheduleError 404 when there is none."""
+def get_user(conn: Connection, name: str) -> UserOut | None:
+    """The user called ``name``; None when there is none."""
     found = _users(conn, conn.execute(select(users).where(users.c.name == name)).all())
-    if not found:
-        raise ScheduleError(404, "not_found", f"no user named {name!r}")
-    return found[0]
+    return found[0] if found else None
 
 
 def _users(conn: Connection, rows: Sequence[Row[Any]]) -> list[UserOut]:
