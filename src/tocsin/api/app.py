@@ -80,7 +80,6 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
         payload_limit=settings.payload_store_limit,
         on_batch=metrics.batch_size.observe,
         suppress=suppressions.check,
-        clock=clock,
     )
     timers = TimerService(
         writer,

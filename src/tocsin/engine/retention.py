@@ -6,8 +6,7 @@ backlog never holds ingest up for long: the timer comes back in ``AGAIN_SOON`` u
 is cleared). Change records are kept at least 90 days after they were received, whatever
 the setting says. Raw alert events (each payload a sender posted, an alert's event log)
 are kept 90 days by default; the alerts and incidents they made are kept. Opsgenie
-request records only answer "what happened to my request?" and are kept for days; the
-ids of committed batches (``committed_batches``) only guard a replay, for a day.
+request records only answer "what happened to my request?" and are kept for days.
 """
 
 from __future__ import annotations
@@ -56,8 +55,6 @@ class _Table:
 _CHANGES = _Table("changes", "id", ("occurred_at", "received_at"))
 _OPSGENIE = _Table("opsgenie_requests", "request_id", ("created_at",))
 _ALERT_EVENTS = _Table("alert_events", "id", ("received_at",))
-_BATCHES = _Table("committed_batches", "id", ("committed_at",))
-BATCH_ID_DAYS = 1
 
 
 def retention_handler(retention: Retention) -> TimerHandler:
@@ -69,7 +66,6 @@ def retention_handler(retention: Retention) -> TimerHandler:
             (_CHANGES, retention.change_days),
             (_OPSGENIE, retention.opsgenie_request_days),
             (_ALERT_EVENTS, retention.alert_event_days),
-            (_BATCHES, BATCH_ID_DAYS),
         ):
             deleted = _delete_older(store, cur, table, now - timedelta(days=days))
             backlog = backlog or deleted >= CHUNK

@@ -14,7 +14,6 @@ import asyncio
 import contextlib
 import functools
 import logging
-import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -24,7 +23,6 @@ from typing import Any, TypeVar
 from sqlalchemy import Engine
 
 from tocsin.alerts.ingest_store import IngestStore
-from tocsin.clock import Clock, SystemClock
 from tocsin.core.dedup import Outcome
 from tocsin.core.events import AlertEvent, ChangeEvent
 from tocsin.core.suppression import Suppression
@@ -40,8 +38,13 @@ class StorageError(RuntimeError):
     """The events could not be committed; the sender must retry (answered 5xx)."""
 
 
-class _AlreadyCommitted(Exception):
-    """A replayed batch found its id claimed: its first commit went through."""
+@dataclass(slots=True)
+class _Attempt:
+    """One try at writing a batch: its PostgreSQL transaction id, and whether the commit
+    had been sent when it failed (then it may have happened)."""
+
+    transaction_id: int | None = None
+    committing: bool = False
 
 
 Work = Callable[[IngestStore, Any], Sequence[AlertEvent]]
@@ -75,10 +78,8 @@ class GroupCommitWriter:
         on_batch: Callable[[int], None] | None = None,
         suppress: Callable[[AlertEvent], Suppression | None] | None = None,
         checkpoint_every: float | None = 1.0,
-        clock: Clock | None = None,
     ):
         self._engine = engine
-        self._clock = clock or SystemClock()
         self._suppress = suppress or (lambda _event: None)
         self._on_batch = on_batch
         self._max_batch = max_batch
@@ -264,34 +265,24 @@ class GroupCommitWriter:
             for sub in batch:
                 _settle(sub, StorageError("the database cannot be reached"))
             return
-        await self._commit(store, batch, uuid.uuid4().hex)
+        await self._commit(store, batch)
 
     async def _commit(
-        self, store: IngestStore, batch: list[_Submission], batch_id: str, *, retried: bool = False
+        self, store: IngestStore, batch: list[_Submission], *, retried: bool = False
     ) -> None:
+        attempt = _Attempt()
         try:
-            await self._write(store, batch, batch_id)
+            await self._write(store, batch, attempt)
+            attempt.committing = True
             # The fsync runs on a thread (the driver releases the GIL): requests keep
             # being parsed meanwhile, and they form the next batch.
             await asyncio.get_running_loop().run_in_executor(self._committer, store.commit)
-        except _AlreadyCommitted:
-            # A replay after a commit whose answer was lost: it had been committed.
-            with contextlib.suppress(Exception):
-                store.rollback()
-            log.warning("the lost commit had succeeded; batch %s not written twice", batch_id)
         except Exception:
             with contextlib.suppress(Exception):
                 store.rollback()
-            store.take_armed()  # rolled back: nothing was armed
+            store.take_armed()  # rolled back (or unknown): the timer loop polls anyway
             if self._connection_lost():
-                # The commit may or may not have happened: write it again on a new
-                # connection, once, under the same batch id, which the replay claims first
-                # (and finds taken if the commit did happen: see IngestStore.claim_batch).
-                if not retried and (fresh := self._reconnect()) is not None:
-                    await self._commit(fresh, batch, batch_id, retried=True)
-                    return
-                for sub in batch:
-                    _settle(sub, StorageError("the database connection was lost"))
+                await self._after_lost_connection(batch, attempt, retried)
                 return
             if len(batch) == 1:
                 log.exception("ingest batch failed; the sender is told to retry")
@@ -300,11 +291,15 @@ class GroupCommitWriter:
             # One bad submission must not fail its neighbours: retry each on its own.
             log.warning("ingest batch of %d failed; retrying one by one", len(batch))
             for sub in batch:
-                await self._commit(store, [sub], uuid.uuid4().hex, retried=retried)
+                await self._commit(store, [sub], retried=retried)
             return
         armed = store.take_armed()
         if armed is not None and self.on_armed is not None:
             self.on_armed(armed)
+        self._succeeded(batch)
+
+    def _succeeded(self, batch: list[_Submission]) -> None:
+        """The batch is committed: answer its senders."""
         size = 0
         for sub in batch:
             size += len(sub.alerts) + len(sub.changes)
@@ -314,6 +309,39 @@ class GroupCommitWriter:
         if self._on_batch is not None:
             self._on_batch(size)
 
+    async def _after_lost_connection(
+        self, batch: list[_Submission], attempt: _Attempt, retried: bool
+    ) -> None:
+        """The connection died under a batch: find out whether its commit happened, and
+        write it again on a new connection (once) only if it did not.
+
+        A commit whose answer is lost may have happened: writing the batch again would
+        count its occurrences twice and store an Opsgenie request id a second time. So
+        the new connection asks PostgreSQL (``txid_status``) what became of the lost
+        transaction, waiting while it is still being decided.
+        """
+        fresh = None if retried else self._reconnect()
+        if fresh is None:
+            for sub in batch:
+                _settle(sub, StorageError("the database connection was lost"))
+            return
+        if attempt.committing and attempt.transaction_id is not None:
+            xid = attempt.transaction_id
+            try:
+                status = await asyncio.get_running_loop().run_in_executor(
+                    self._committer, fresh.commit_status, xid
+                )
+            except Exception as error:
+                log.warning("cannot tell whether batch %s committed (%s): 503", xid, error)
+                for sub in batch:
+                    _settle(sub, StorageError("the database connection was lost"))
+                return
+            if status == "committed":
+                log.warning("the commit whose answer was lost had succeeded: not written twice")
+                self._succeeded(batch)
+                return
+        await self._commit(fresh, batch, retried=True)
+
     async def _may_wait(self, store: IngestStore, step: Callable[[], T]) -> T:
         """Run a step that may wait for another process's lock (PostgreSQL) on the commit
         thread: the loop meanwhile keeps reading requests. On SQLite, with one writer
@@ -322,13 +350,12 @@ class GroupCommitWriter:
             return step()
         return await asyncio.get_running_loop().run_in_executor(self._committer, step)
 
-    async def _write(self, store: IngestStore, batch: list[_Submission], batch_id: str) -> None:
+    async def _write(self, store: IngestStore, batch: list[_Submission], attempt: _Attempt) -> None:
         cur = store.begin()
         try:
-            # A plain insert, run here: it waits only when replaying a batch whose first
-            # commit is still being decided, which a lost connection makes rare.
-            if store.concurrent_writers and not store.claim_batch(cur, batch_id, self._clock.now()):
-                raise _AlreadyCommitted(batch_id)
+            if store.concurrent_writers:
+                # Should the answer to the commit be lost, this says whether it happened.
+                attempt.transaction_id = store.transaction_id(cur)
 
             # Work runs first: the events it produces join the batch's dedup plan. It
             # updates rows other processes may hold (a heartbeat pinged in two, a timer

@@ -3,8 +3,9 @@ under the group-commit writer and the timers.
 
 ``Batch`` owns what every domain's hot-path SQL shares: beginning, committing and
 rolling back; the parameter mark and time values of each database; transaction-scoped
-advisory locks; bulk inserts; the batch id that makes a replay idempotent; and the note of
-timers armed, for waking the timer loop after the commit. The domains' statements live
+advisory locks; bulk inserts; the transaction id that tells, after a lost connection,
+whether a commit happened; and the note of timers armed, for waking the timer loop after
+the commit. The domains' statements live
 with their domains (``alerts.ingest_store`` for alerts, incidents and changes) and take
 a ``Batch`` (or a subclass) and its cursor.
 
@@ -17,6 +18,7 @@ uses on SQLite, so every other reader sees the same values.
 from __future__ import annotations
 
 import hashlib
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -59,22 +61,28 @@ class Batch:
         """Abandon the transaction."""
         self._conn.rollback()
 
-    def claim_batch(self, cur: Any, batch_id: str, now: datetime) -> bool:
-        """Record this batch's id in its own transaction (PostgreSQL); False when a batch
-        with this id was already committed.
+    def transaction_id(self, cur: Any) -> int:
+        """This transaction's id (PostgreSQL), to ask about it after a lost connection."""
+        cur.execute("SELECT txid_current()")
+        return int(cur.fetchone()[0])
 
-        A commit whose answer is lost with the connection may have happened: the writer
-        writes the batch again under the same id, and this is its first statement. The
-        insert waits for a transaction still holding the id, then finds it taken if that
-        one committed, so a replay never counts occurrences twice or stores an Opsgenie
-        request id again.
-        """
-        cur.execute(
-            "INSERT INTO committed_batches (id, committed_at) VALUES (%s, %s) "
-            "ON CONFLICT (id) DO NOTHING RETURNING id",
-            (batch_id, now),
-        )
-        return cur.fetchone() is not None
+    def commit_status(self, transaction_id: int, *, patience: float = 30.0) -> str | None:
+        """What became of a transaction (PostgreSQL's ``txid_status``): ``committed`` or
+        ``aborted``; None when PostgreSQL no longer knows. Waits (up to ``patience``
+        seconds) while the transaction is still being decided by its old backend."""
+        deadline = time.monotonic() + patience
+        cur = self._conn.cursor()
+        try:
+            while True:
+                cur.execute("SELECT txid_status(%s)", (transaction_id,))
+                row = cur.fetchone()
+                status = row[0] if row else None
+                self._conn.rollback()  # a read; start clean for the next batch
+                if status != "in progress" or time.monotonic() > deadline:
+                    return None if status == "in progress" else status
+                time.sleep(0.05)
+        finally:
+            cur.close()
 
     def note_armed(self, due_at: datetime) -> None:
         """A timer was armed for ``due_at`` in this transaction (``engine.timers.arm``)."""

@@ -249,16 +249,6 @@ api_tokens = Table(
 )
 
 
-committed_batches = Table(
-    "committed_batches",
-    metadata,
-    # The id of every group commit on PostgreSQL, written in its own transaction: a batch
-    # replayed after a lost commit finds it and is not written twice. Kept for a day.
-    Column("id", String(32), primary_key=True),
-    Column("committed_at", UTCDateTime, nullable=False),
-    Index(None, "committed_at"),
-)
-
 timers = Table(
     "timers",
     metadata,

@@ -4,8 +4,8 @@
 one page instead of fetching and sorting the alert's whole log (SQLite's index already
 ends in the rowid). It replaces the old index, so ingest writes no more index entries.
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-03 07:40:00
 """
 
@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = "0016"
-down_revision = "0015"
+revision = "0015"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
