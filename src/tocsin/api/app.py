@@ -14,7 +14,6 @@ from fastapi import FastAPI
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from starlette.applications import Starlette
-from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount
 
@@ -155,18 +154,9 @@ def create_app(
     _add_operational_routes(api, runtime)
     _document_ingest_routes(api)
 
-    app = Starlette(
-        routes=[Mount("/", app=api)],
-        lifespan=lifespan,
-        exception_handlers={Exception: _internal_error},
-    )
+    app = Starlette(routes=[Mount("/", app=api)], lifespan=lifespan)
     app.state.runtime = runtime
     return IngestDispatcher(ingest_routes(runtime), app)
-
-
-async def _internal_error(_: Request, exc: Exception) -> Response:
-    log.error("unhandled error", exc_info=exc)
-    return json_response({"code": "internal_error", "message": "internal error"}, 500)
 
 
 def create_app_from_env() -> IngestDispatcher:
