@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from tocsin.core.events import Action, Severity
 from tocsin.ingest.alert_list import Invalid, Notification, ParsedAlert
 from tocsin.ingest.fields import clean_text, decode_json_object, parse_timestamp
+from tocsin.inputs import shown
 
 _ACTIONS = {"trigger": Action.TRIGGER, "acknowledge": Action.ACKNOWLEDGE, "resolve": Action.RESOLVE}
 _SEVERITIES = {s.value: s for s in Severity}
@@ -139,11 +140,12 @@ def map_payload(
     occurred_at = None
     stamp = _text(_search(mapping.timestamp))
     if stamp is not None:
-        occurred_at = parse_timestamp(stamp)
-        if occurred_at is None:
-            problems.append(
-                f"mapping.timestamp ({mapping.timestamp!r}) gave {stamp!r}, not ISO 8601"
-            )
+        parsed = parse_timestamp(stamp)
+        if isinstance(parsed, str):
+            why = "not ISO 8601" if parsed.endswith("ISO 8601 timestamp") else f"which {parsed}"
+            problems.append(f"mapping.timestamp ({mapping.timestamp!r}) gave {shown(stamp)}, {why}")
+        else:
+            occurred_at = parsed
     if problems:
         return Invalid(
             "invalid_payload", "The payload does not fit this integration's mapping", problems
