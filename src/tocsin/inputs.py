@@ -9,6 +9,8 @@ later read fail:
   and take them as UTC) and lies between ``EARLIEST`` and ``LATEST``: far enough from the
   ends of ``datetime``'s range that converting it to any zone, and adding a turn, a
   duration or the 400 days of a shifts query, stays representable.
+- A **duration** (of a silence, a window, a heartbeat's interval, a turn) is at most
+  ten years.
 - A **time zone** is an IANA name of the tz database (``Europe/Berlin``, ``UTC``).
 - A **name** (of a user, team, service, schedule, layer, integration, heartbeat, window,
   change source) starts with a letter or digit and holds only letters, digits and
@@ -26,7 +28,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -36,6 +38,8 @@ EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 LATEST = datetime(9000, 1, 1, tzinfo=UTC)
 OUT_OF_RANGE = "must be between 1970-01-01T00:00:00Z and 9000-01-01T00:00:00Z"
 NEEDS_OFFSET = "needs a UTC offset (Z or +hh:mm), e.g. 2026-11-28T03:00:00Z"
+
+MAX_DURATION = timedelta(days=3650)  # silences, windows, heartbeats, turns, noise rules
 
 MAX_NAME = 200  # the schema's name columns
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@-]*")
@@ -81,6 +85,13 @@ def parse_instant_text(text: str, *, naive_is_utc: bool = False) -> datetime:
         return check_instant(parsed)
     except ValueError as exc:
         raise ValueError(f"{shown(text)} {exc}") from None
+
+
+def check_duration(length: timedelta) -> timedelta:
+    """``length`` when it is at most ``MAX_DURATION`` (ten years); ValueError otherwise."""
+    if length > MAX_DURATION:
+        raise ValueError(f"must be at most {MAX_DURATION.days}d (ten years)")
+    return length
 
 
 def check_time_zone(value: str) -> str:

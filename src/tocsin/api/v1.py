@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -16,6 +15,7 @@ from tocsin.catalog import service as catalog
 from tocsin.changes.service import ChangePage, list_changes
 from tocsin.incidents import service as incident_service
 from tocsin.incidents.models import IncidentDetail, IncidentPage
+from tocsin.inputs import Instant
 from tocsin.runtime import Runtime
 
 
@@ -47,6 +47,8 @@ router = APIRouter(prefix="/api/v1", dependencies=[Depends(require_token)])
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 Limit = Annotated[int, Query(ge=1, le=500, description="page size")]
 Cursor = Annotated[str | None, Query(description="next_cursor of the previous page")]
+Since = Annotated[Instant | None, Query(description="at or after (ISO 8601 with an offset)")]
+Until = Annotated[Instant | None, Query(description="before (ISO 8601 with an offset)")]
 
 
 @router.get("/alerts", response_model=AlertPage, tags=["alerts"])
@@ -56,8 +58,8 @@ def list_alerts(
     status: Annotated[str | None, Query(pattern="^(triggered|acknowledged|resolved)$")] = None,
     dedup_key: str | None = None,
     incident_id: str | None = None,
-    since: Annotated[datetime | None, Query(description="created at or after (ISO 8601)")] = None,
-    until: Annotated[datetime | None, Query(description="created before (ISO 8601)")] = None,
+    since: Since = None,
+    until: Until = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> AlertPage:
@@ -91,8 +93,8 @@ def list_incidents(
     runtime: RuntimeDep,
     service: Annotated[str | None, Query(description="service name or id")] = None,
     status: Annotated[str | None, Query(pattern="^(open|triggered|acknowledged|resolved)$")] = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: Since = None,
+    until: Until = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> IncidentPage:
@@ -123,8 +125,8 @@ def get_incident(incident_id: str, runtime: RuntimeDep) -> IncidentDetail:
 def get_changes(
     runtime: RuntimeDep,
     service: Annotated[str | None, Query(description="service name or id")] = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: Since = None,
+    until: Until = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> ChangePage:

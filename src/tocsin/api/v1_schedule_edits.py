@@ -7,10 +7,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Query, Response
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
 from tocsin.api.v1 import RuntimeDep, require_token
 from tocsin.api.v1_schedules import UserName, call_store
+from tocsin.inputs import Instant
 from tocsin.schedules import store_edits, swaps
 from tocsin.schedules.definition_edits import LayerChange, LayerOut, NewLayer
 from tocsin.schedules.store_definition import ScheduleDefinition
@@ -110,8 +111,8 @@ class SwapIn(BaseModel):
 
     from_user: UserName
     to_user: UserName
-    start: AwareDatetime
-    end: AwareDatetime
+    start: Instant
+    end: Instant
     requested_by: str = Field(default="", max_length=200, description="default: from_user")
     comment: str = Field(default="", max_length=2000)
 

@@ -10,6 +10,7 @@ from sqlalchemy import Connection, insert, select, update
 
 from tocsin.core.matchers import Matcher, match_all
 from tocsin.ids import new_id
+from tocsin.inputs import MAX_NAME, check_instant
 from tocsin.store.schema import alerts, services, silences
 
 
@@ -104,6 +105,13 @@ def create_silence(
 ) -> SilenceOut:
     """Store a silence after validating it (matchers, services, start before end)."""
     parse_matchers(matchers)
+    for name, value in (("starts_at", starts_at), ("ends_at", ends_at)):
+        try:
+            check_instant(value)
+        except ValueError as exc:
+            raise SilenceError(f"{name} {exc}") from None
+    if len(created_by) > MAX_NAME:
+        raise SilenceError(f"created_by must be at most {MAX_NAME} characters")
     if ends_at <= starts_at:
         raise SilenceError("ends_at must be after starts_at")
     if ends_at <= now:

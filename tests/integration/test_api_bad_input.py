@@ -1,0 +1,170 @@
+"""Bad input to the REST API gets a 4xx JSON error naming the field, never a 500.
+
+Each table below is one family found by throwing edge values at every route: instants at
+the ends of the representable range (with an offset their UTC conversion overflowed) and
+without an offset, durations too long for a ``timedelta``, oversized strings. Tables that
+store something are followed by a read that must keep working for everyone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.integration.conftest import Tocsin, serving
+from tests.support.databases import BACKENDS
+
+WORLD = """
+version: 1
+teams:
+  - name: payments
+services:
+  - name: checkout
+    team: payments
+users:
+  - name: alice
+    time_zone: Europe/Berlin
+    contact_methods: [{type: email, address: a@example.com}]
+  - {name: bob, time_zone: America/New_York}
+schedules:
+  - name: primary
+    time_zone: Europe/Berlin
+    team: payments
+    layers:
+      - name: weekly
+        rotation:
+          participants: [alice, bob]
+          turn: 1w
+          handoff: "09:00"
+          start: "2026-01-05T09:00:00+01:00"
+maintenance_windows:
+  - {name: nightly, services: [checkout], time_zone: Europe/Berlin, at: "01:00", duration: 2h}
+"""
+
+RANGE = "must be between 1970-01-01T00:00:00Z and 9000-01-01T00:00:00Z"
+OFFSET = "needs a UTC offset"
+# Instants at the edge of the representable range, and ones without an offset.
+EDGES = [
+    ("0001-01-01T00:00:00+05:00", RANGE),
+    ("9999-12-31T23:59:59-05:00", RANGE),
+    ("9999-12-31T23:59:59Z", RANGE),
+    ("1969-12-31T23:59:59Z", RANGE),
+    ("2026-01-01T00:00:00", OFFSET),
+    ("2026-01-01", OFFSET),
+]
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def tocsin(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Tocsin]:
+    """Tocsin with a service, two users, a schedule and a maintenance window."""
+    tmp = tmp_path_factory.mktemp(f"api-bad-input-{request.param}")
+    with serving(request.param, tmp, WORLD) as served:
+        yield served
+
+
+def refused(response: httpx.Response, field: str, problem: str, code: str) -> None:
+    """A 4xx JSON error with ``code`` whose message names ``field`` and says ``problem``."""
+    assert 400 <= response.status_code < 500, response.text
+    body = response.json()
+    assert body["code"] == code, body
+    assert field in body["message"], body
+    assert problem in body["message"], body
+
+
+def still_reads(tocsin: Tocsin) -> None:
+    """The reads every user depends on answer."""
+    with tocsin.api() as api:
+        for path in ("/api/v1/oncall", "/api/v1/schedules", "/api/v1/silences"):
+            assert api.get(path).status_code == 200, path
+
+
+QUERY_TIMES = [
+    ("/api/v1/alerts", "since"),
+    ("/api/v1/alerts", "until"),
+    ("/api/v1/incidents", "since"),
+    ("/api/v1/incidents", "until"),
+    ("/api/v1/changes", "since"),
+    ("/api/v1/changes", "until"),
+    ("/api/v1/oncall", "at"),
+    ("/api/v1/schedules/primary/oncall", "at"),
+    ("/api/v1/maintenance-windows", "at"),
+    ("/api/v1/schedules/primary/shifts", "from"),
+    ("/api/v1/schedules/primary/shifts", "to"),
+    ("/api/v1/schedules/primary/fairness", "from"),
+    ("/api/v1/schedules/primary/fairness", "to"),
+    ("/api/v1/schedules/primary/overrides", "from"),
+    ("/api/v1/schedules/primary/overrides", "to"),
+]
+GOOD_RANGE = {"from": "2026-03-01T00:00:00Z", "to": "2026-03-08T00:00:00Z"}
+
+
+@pytest.mark.parametrize(("value", "problem"), EDGES, ids=[e[0] for e in EDGES])
+@pytest.mark.parametrize(("path", "param"), QUERY_TIMES, ids=[f"{p}?{q}" for p, q in QUERY_TIMES])
+def test_a_bad_time_parameter_is_refused_naming_it(
+    tocsin: Tocsin, path: str, param: str, value: str, problem: str
+) -> None:
+    params = {**(GOOD_RANGE if "/schedules/primary/" in path else {}), param: value}
+    with tocsin.api() as api:
+        response = api.get(path, params=params)
+    refused(response, f"query.{param}", problem, "invalid_request")
+
+
+OVERRIDE = {"user": "alice", "start": "2026-06-01T00:00:00Z", "end": "2026-06-02T00:00:00Z"}
+SWAP = {"from_user": "alice", "to_user": "bob", **{k: OVERRIDE[k] for k in ("start", "end")}}
+SILENCE = {"matchers": ["env=prod"], "created_by": "me", "duration": "1h"}
+BODY_TIMES = [
+    ("/api/v1/silences", SILENCE, "starts_at"),
+    ("/api/v1/silences", {**SILENCE, "duration": None}, "ends_at"),
+    ("/api/v1/schedules/primary/overrides", OVERRIDE, "start"),
+    ("/api/v1/schedules/primary/overrides", OVERRIDE, "end"),
+    ("/api/v1/schedules/primary/swaps", SWAP, "start"),
+    ("/api/v1/schedules/primary/swaps", SWAP, "end"),
+]
+
+
+@pytest.mark.parametrize(("value", "problem"), EDGES, ids=[e[0] for e in EDGES])
+@pytest.mark.parametrize(
+    ("path", "body", "field"), BODY_TIMES, ids=[f"{p} {f}" for p, _, f in BODY_TIMES]
+)
+def test_a_bad_time_in_a_body_is_refused_naming_it(
+    tocsin: Tocsin, path: str, body: dict[str, Any], field: str, value: str, problem: str
+) -> None:
+    with tocsin.api() as api:
+        response = api.post(path, json={**body, field: value})
+    refused(response, f"body.{field}", problem, "invalid_request")
+    still_reads(tocsin)
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "problem", "code"),
+    [
+        ({"duration": "99999999999w"}, "duration", "too long a duration", "invalid_request"),
+        ({"duration": "9" * 5000 + "s"}, "duration", "at most 100 characters", "invalid_request"),
+        ({"duration": "5000w"}, "duration", "must be at most 3650d", "invalid_request"),
+        (
+            {"duration": "30d", "starts_at": "8999-12-31T00:00:00Z"},
+            "ends_at",
+            RANGE,
+            "invalid_silence",
+        ),
+        ({"created_by": "x" * 201}, "created_by", "at most 200 characters", "invalid_request"),
+        ({"comment": "x" * 10_001}, "comment", "at most 10000 characters", "invalid_request"),
+        (
+            {"matchers": ["a=" + "x" * 1000]},
+            "matchers.0",
+            "at most 1000 characters",
+            "invalid_request",
+        ),
+    ],
+)
+def test_a_silence_that_cannot_be_stored_is_refused_naming_the_field(
+    tocsin: Tocsin, changes: dict[str, Any], field: str, problem: str, code: str
+) -> None:
+    with tocsin.api() as api:
+        refused(api.post("/api/v1/silences", json={**SILENCE, **changes}), field, problem, code)
+    still_reads(tocsin)
