@@ -9,13 +9,18 @@ store something are followed by a read that must keep working for everyone.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import insert
 
 from tests.integration.conftest import Tocsin, serving
 from tests.support.databases import BACKENDS
+from tocsin.ids import new_id, new_secret
+from tocsin.store.db import create_db_engine
+from tocsin.store.schema import schedules
 
 WORLD = """
 version: 1
@@ -168,3 +173,133 @@ def test_a_silence_that_cannot_be_stored_is_refused_naming_the_field(
     with tocsin.api() as api:
         refused(api.post("/api/v1/silences", json={**SILENCE, **changes}), field, problem, code)
     still_reads(tocsin)
+
+
+ROTATION = {"participants": ["alice", "bob"], "turn": "1w", "start": "2026-01-05T09:00:00+01:00"}
+LAYER = {"name": "weekly", "rotation": ROTATION}
+DEFINITION = {"time_zone": "Europe/Berlin", "layers": [LAYER]}
+BAD_ZONES = ["x" * 10_000, "../../etc/passwd", "Europe", "UTC\x00", "Europe/Berlin ", ""]
+
+
+def with_rotation(**changes: Any) -> dict[str, Any]:
+    return {**DEFINITION, "layers": [{**LAYER, "rotation": {**ROTATION, **changes}}]}
+
+
+def edge_times(where: str, make: Any) -> list[tuple[str, dict[str, Any], str, str]]:
+    return [(f"{where}={value}", make(value), where, problem) for value, problem in EDGES]
+
+
+SPAN = {"start": "2026-02-01T00:00:00Z", "end": "2026-02-02T00:00:00Z"}
+BAD_DEFINITIONS = [
+    *edge_times("layers.0.rotation.start", lambda t: with_rotation(start=t)),
+    *edge_times("layers.0.rotation.end", lambda t: with_rotation(end=t)),
+    *edge_times(
+        "layers.0.revisions.0.effective_from",
+        lambda t: {
+            **DEFINITION,
+            "layers": [{**LAYER, "revisions": [{"effective_from": t, "rotation": ROTATION}]}],
+        },
+    ),
+    *edge_times(
+        "overrides.0.start",
+        lambda t: {**DEFINITION, "overrides": [{"user": "bob", **SPAN, "start": t}]},
+    ),
+    *edge_times(
+        "shadows.0.end", lambda t: {**DEFINITION, "shadows": [{"user": "bob", **SPAN, "end": t}]}
+    ),
+    (
+        "turn 99999999999w",
+        with_rotation(turn="99999999999w"),
+        "layers.0.rotation.turn",
+        "at most 3650 days",
+    ),
+    ("turn 522w", with_rotation(turn="522w"), "layers.0.rotation.turn", "at most 3650 days"),
+    (
+        "turn 10**12 weeks",
+        with_rotation(turn={"count": 10**12, "unit": "weeks"}),
+        "layers.0.rotation.turn",
+        "at most 3650 days",
+    ),
+    *(
+        (f"time_zone {zone[:20]!r}", {**DEFINITION, "time_zone": zone}, "time_zone", "time zone")
+        for zone in BAD_ZONES
+    ),
+    *(
+        (
+            f"restrictions.time_zone {zone[:20]!r}",
+            with_rotation(
+                restrictions={"time_zone": zone, "windows": [{"start": "09:00", "end": "17:00"}]}
+            ),
+            "layers.0.rotation.restrictions.time_zone",
+            "time zone",
+        )
+        for zone in BAD_ZONES
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("definition", "field", "problem"),
+    [case[1:] for case in BAD_DEFINITIONS],
+    ids=[case[0] for case in BAD_DEFINITIONS],
+)
+def test_a_schedule_that_could_not_be_computed_is_refused_on_every_write(
+    tocsin: Tocsin, definition: dict[str, Any], field: str, problem: str
+) -> None:
+    with tocsin.api() as api:
+        created = api.post("/api/v1/schedules", json={"name": "edge", **definition})
+        replaced = api.put("/api/v1/schedules/primary", json=definition)
+        layer = {"name": "edge", **definition["layers"][0]}
+        added = api.post("/api/v1/schedules/primary/layers", json=layer)
+        assert api.get("/api/v1/schedules/edge").status_code == 404
+    refused(created, f"body.{field}", problem, "invalid_request")
+    refused(replaced, f"body.{field}", problem, "invalid_request")
+    if field.startswith("layers.0."):
+        refused(added, f"body.{field.removeprefix('layers.0.')}", problem, "invalid_request")
+    still_reads(tocsin)
+    with tocsin.api() as api:
+        [primary] = api.get("/api/v1/oncall", params={"at": "2026-03-02T10:00:00Z"}).json()
+    assert primary["users"] == ["alice"]
+
+
+def test_a_stored_schedule_that_cannot_be_computed_does_not_break_the_others(
+    tocsin: Tocsin,
+) -> None:
+    """A rotation starting in year 1, as an earlier release stored it from the API."""
+    legacy = with_rotation(start="0001-01-01T00:00:00+05:00")
+    engine = create_db_engine(tocsin.database_url)
+    now = datetime.now(UTC)
+    with engine.begin() as conn:
+        conn.execute(
+            insert(schedules).values(
+                id=new_id(now),
+                name="legacy",
+                definition=legacy,
+                feed_token=new_secret(),
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    engine.dispose()
+    with tocsin.api() as api:
+        everyone = api.get("/api/v1/oncall", params={"at": "2026-03-02T10:00:00Z"})
+        one = api.get("/api/v1/schedules/legacy/oncall")
+        shifts = api.get("/api/v1/schedules/legacy/shifts", params=GOOD_RANGE)
+        feed = httpx.get(tocsin.url + api.get("/api/v1/users/alice").json()["ical_path"])
+        fixed = api.put("/api/v1/schedules/legacy", json=DEFINITION)
+        after = api.get("/api/v1/schedules/legacy/oncall")
+        deleted = api.delete("/api/v1/schedules/legacy")
+    assert everyone.status_code == 200
+    answers = {a["schedule"]: a for a in everyone.json()}
+    assert answers["primary"]["users"] == ["alice"]
+    assert answers["primary"]["error"] is None
+    assert answers["legacy"]["users"] == []
+    assert "cannot be computed" in answers["legacy"]["error"]
+    for broken in (one, shifts):
+        assert broken.status_code == 409
+        assert broken.json()["code"] == "schedule_not_computable"
+        assert "PUT /api/v1/schedules/legacy" in broken.json()["message"]
+    assert feed.status_code == 200
+    assert fixed.status_code == 200
+    assert after.status_code == 200
+    assert deleted.status_code == 204

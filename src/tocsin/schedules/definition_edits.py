@@ -175,7 +175,7 @@ def _revised(layer: Layer, change: LayerChange, time_zone: str, now: datetime) -
             else:  # a rotation starting later is a planned change, not a gap from now
                 at = max(now, rotation.start)
             return revise(layer, Revision(at, rotation))
-    except ValueError as exc:
+    except (ValueError, OverflowError) as exc:
         raise ScheduleError(400, "invalid_layer_change", str(exc)) from None
     return layer
 

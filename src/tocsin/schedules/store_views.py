@@ -6,6 +6,7 @@ call; none holds a scheduling rule of its own.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
@@ -19,11 +20,14 @@ from tocsin.schedules.store import (
     OverrideOut,
     ScheduleError,
     StoredSchedule,
+    computed,
     load_schedule,
     load_schedules,
 )
 from tocsin.schedules.store_definition import parse_instant
 from tocsin.schedules.store_users import users_without_verified_contact_methods
+
+log = logging.getLogger(__name__)
 
 MAX_RANGE = timedelta(days=400)
 
@@ -55,13 +59,16 @@ class ShadowOut(BaseModel):
 
 
 class OnCallOut(BaseModel):
-    """Who is on call on one schedule at ``at`` (empty ``users``: a gap)."""
+    """Who is on call on one schedule at ``at`` (empty ``users``: a gap, unless ``error``)."""
 
     schedule: str
     at: datetime
     users: list[str]
     shadows: list[str]
     shifts: list[ShiftOut]
+    error: str | None = Field(
+        default=None, description="set when the stored schedule cannot be computed, and why"
+    )
 
 
 class ShiftsOut(BaseModel):
@@ -177,20 +184,31 @@ def overrides(
 def on_call(conn: Connection, at: datetime, *, schedule: str | None = None) -> list[OnCallOut]:
     """Who is on call at ``at`` on every schedule (or on ``schedule`` only)."""
     _require_aware("at", at)
-    found = [load_schedule(conn, schedule)] if schedule is not None else load_schedules(conn)
+    if schedule is not None:
+        return [_on_call(load_schedule(conn, schedule), at)]
     answers = []
-    for stored in found:
-        now = on_call_at(stored.schedule, at)
-        answers.append(
-            OnCallOut(
-                schedule=stored.name,
-                at=now.instant,
-                users=list(now.users),
-                shadows=list(now.shadows),
-                shifts=[ShiftOut.model_validate(s, from_attributes=True) for s in now.shifts],
+    for stored in load_schedules(conn):
+        try:
+            answers.append(_on_call(stored, at))
+        except ScheduleError as exc:  # one broken schedule must not hide everyone else's
+            log.warning("%s", exc.message)
+            answers.append(
+                OnCallOut(
+                    schedule=stored.name, at=at, users=[], shadows=[], shifts=[], error=exc.message
+                )
             )
-        )
     return answers
+
+
+def _on_call(stored: StoredSchedule, at: datetime) -> OnCallOut:
+    now = computed(stored, lambda schedule: on_call_at(schedule, at))
+    return OnCallOut(
+        schedule=stored.name,
+        at=now.instant,
+        users=list(now.users),
+        shadows=list(now.shadows),
+        shifts=[ShiftOut.model_validate(s, from_attributes=True) for s in now.shifts],
+    )
 
 
 def schedule_shifts(conn: Connection, name: str, start: datetime, end: datetime) -> ShiftsOut:
@@ -209,7 +227,7 @@ def _final(
     if end - start > MAX_RANGE:
         raise ScheduleError(400, "range_too_long", f"at most {MAX_RANGE.days} days at a time")
     stored = load_schedule(conn, name)
-    return stored, final_schedule(stored.schedule, start, end)
+    return stored, computed(stored, lambda schedule: final_schedule(schedule, start, end))
 
 
 def shifts_out(name: str, final: FinalSchedule, start: datetime, end: datetime) -> ShiftsOut:
@@ -227,13 +245,18 @@ def shifts_out(name: str, final: FinalSchedule, start: datetime, end: datetime) 
 def user_shifts(
     conn: Connection, user: str, start: datetime, end: datetime
 ) -> list[tuple[str, Shift]]:
-    """``user``'s shifts on every schedule over [start, end), as (schedule, shift), by start."""
-    found = [
-        (stored.name, shift)
-        for stored in load_schedules(conn)
-        for shift in final_schedule(stored.schedule, start, end).shifts
-        if shift.user == user
-    ]
+    """``user``'s shifts on every schedule over [start, end), as (schedule, shift), by start.
+
+    A schedule that cannot be computed is left out (and logged), not the whole feed.
+    """
+    found = []
+    for stored in load_schedules(conn):
+        try:
+            final = computed(stored, lambda schedule: final_schedule(schedule, start, end))
+        except ScheduleError as exc:
+            log.warning("%s", exc.message)
+            continue
+        found += [(stored.name, shift) for shift in final.shifts if shift.user == user]
     return sorted(found, key=lambda pair: (pair[1].start, pair[0]))
 
 
@@ -276,7 +299,7 @@ def coverage_check(conn: Connection, now: datetime, days: int) -> CoverageCheck:
     end = now + timedelta(days=days)
     check = CoverageCheck(start=now, end=end)
     for stored in load_schedules(conn):
-        gaps = final_schedule(stored.schedule, now, end).gaps
+        gaps = computed(stored, lambda schedule: final_schedule(schedule, now, end)).gaps
         if gaps:
             check.gaps[stored.name] = [GapOut.model_validate(g, from_attributes=True) for g in gaps]
     check.users_without_verified_contact_methods = users_without_verified_contact_methods(conn)

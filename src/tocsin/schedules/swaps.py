@@ -25,6 +25,7 @@ from tocsin.schedules.store import (
     ScheduleError,
     StoredSchedule,
     add_override,
+    computed,
     load_schedule,
     require_users,
 )
@@ -112,7 +113,8 @@ def _require_on_call(
     stored: StoredSchedule, user: str, start: datetime, end: datetime, code: str, why: str
 ) -> None:
     """A swap moves only ``user``'s own on-call time: refuse one where they have none."""
-    if not any(s.user == user for s in final_schedule(stored.schedule, start, end).shifts):
+    final = computed(stored, lambda schedule: final_schedule(schedule, start, end))
+    if not any(s.user == user for s in final.shifts):
         raise ScheduleError(
             409,
             code,
