@@ -32,6 +32,16 @@ schedules:
           participants: [alice]
           turn: 1w
           start: "2026-01-05T09:00:00+01:00"
+heartbeats:
+  - name: backup
+    service: checkout
+    interval: 24h
+maintenance_windows:
+  - name: nightly
+    services: [checkout]
+    time_zone: Europe/Berlin
+    at: "01:00"
+    duration: 2h
 """
 RANGE = "must be between 1970-01-01T00:00:00Z and 9000-01-01T00:00:00Z"
 ZONE = "unknown time zone"
@@ -92,6 +102,76 @@ CASES = [
             '            windows: [{start: "09:00", end: "17:00"}]',
         ),
         f"schedules[0].layers[0].rotation.restrictions.time_zone: {ZONE} 'America'",
+    ),
+    (
+        "a one-off window starting in year 1 with an offset",
+        edit(
+            '    at: "01:00"\n    duration: 2h',
+            '    start: "0001-01-01T00:00:00+05:00"\n    end: "2026-01-01T00:00:00Z"',
+        ),
+        f"maintenance_windows[0].start: '0001-01-01T00:00:00+05:00' {RANGE}",
+    ),
+    (
+        "a one-off window ending in year 9999",
+        edit(
+            '    at: "01:00"\n    duration: 2h',
+            '    start: "2026-01-01T00:00:00Z"\n    end: 9999-12-31T23:59:59-05:00',
+        ),
+        f"maintenance_windows[0].end: '9999-12-31T23:59:59-05:00' {RANGE}",
+    ),
+    (
+        "a window zone that is a directory",
+        edit("    time_zone: Europe/Berlin\n    at", "    time_zone: Europe\n    at"),
+        f"maintenance_windows[0].time_zone: {ZONE} 'Europe'",
+    ),
+    (
+        "a window lasting 99999999999 weeks",
+        edit("duration: 2h", "duration: 99999999999w"),
+        "maintenance_windows[0].duration: '99999999999w' is too long a duration",
+    ),
+    (
+        "a window lasting a century",
+        edit("duration: 2h", "duration: 5000w"),
+        "maintenance_windows[0].duration: must be at most 3650d (ten years)",
+    ),
+    (
+        "a matcher regex nested too deeply to compile",
+        edit(
+            "    services: [checkout]\n    time_zone",
+            f"    services: [checkout]\n    matchers: ['a=~{'(' * 990}']\n    time_zone",
+        ),
+        "maintenance_windows[0]: regex for a is too complex to compile",
+    ),
+    (
+        "a heartbeat interval of 99999999999 weeks",
+        edit("interval: 24h", "interval: 99999999999w"),
+        "heartbeats[0].interval: '99999999999w' is too long a duration",
+    ),
+    (
+        "a heartbeat interval of 10**20 seconds",
+        edit("interval: 24h", "interval: 100000000000000000000"),
+        "heartbeats[0].interval: '100000000000000000000' is too long a duration",
+    ),
+    (
+        "a heartbeat grace of a century (too large for PostgreSQL's integer column)",
+        edit("interval: 24h", "interval: 24h\n    grace: 5000w"),
+        "heartbeats[0].grace: must be at most 3650d (ten years)",
+    ),
+    (
+        "a service pausing alerts for 99999999999 weeks",
+        edit(
+            "    team: payments\nusers",
+            "    team: payments\n    pause_new_alerts: 99999999999w\nusers",
+        ),
+        "services[0].pause_new_alerts: '99999999999w' is too long a duration",
+    ),
+    (
+        "flap detection over a century",
+        edit(
+            "    team: payments\nusers",
+            "    team: payments\n    flap_detection: {changes: 3, within: 5000w}\nusers",
+        ),
+        "services[0].flap_detection.within: must be at most 3650d (ten years)",
     ),
 ]
 

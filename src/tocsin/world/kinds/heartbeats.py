@@ -24,6 +24,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from tocsin.core.durations import format_duration, parse_duration
 from tocsin.heartbeats.service import TIMER_KIND
 from tocsin.ids import new_id, new_secret
+from tocsin.inputs import check_duration
 from tocsin.store.schema import heartbeats, services, timers
 from tocsin.world.kind import TableKind
 from tocsin.world.plan import Change
@@ -42,7 +43,12 @@ def _positive(value: str) -> str:
     return value
 
 
-Duration = Annotated[int | str, AfterValidator(_canonical)]
+def _bounded(value: str) -> str:
+    check_duration(parse_duration(value))
+    return value
+
+
+Duration = Annotated[int | str, AfterValidator(_canonical), AfterValidator(_bounded)]
 
 
 class HeartbeatSpec(NamedSpec):

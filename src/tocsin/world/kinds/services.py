@@ -17,6 +17,7 @@ from tocsin.core.durations import format_duration, parse_duration
 from tocsin.core.grouping import GroupingMode
 from tocsin.ingest.generic import GenericMapping
 from tocsin.ingest.registry import INTEGRATION_TYPES
+from tocsin.inputs import check_duration
 from tocsin.store.schema import services, teams
 from tocsin.world.kind import TableKind
 from tocsin.world.plan import Change
@@ -50,7 +51,7 @@ class IntegrationSpec(NamedSpec):
 
 def canonical_duration(value: str) -> str:
     """``90s`` → ``1m30s``: one spelling per duration, so plans only show real changes."""
-    length = parse_duration(value)
+    length = check_duration(parse_duration(value))
     if length.total_seconds() <= 0:
         raise ValueError("must be longer than zero")
     return format_duration(length)
