@@ -160,6 +160,12 @@ def test_a_bad_time_in_a_body_is_refused_naming_it(
         ({"created_by": "x" * 201}, "created_by", "at most 200 characters", "invalid_request"),
         ({"comment": "x" * 10_001}, "comment", "at most 10000 characters", "invalid_request"),
         (
+            {"matchers": ["a=~" + "(" * 990]},
+            "matchers",
+            "regex for a is too complex to compile",
+            "invalid_silence",
+        ),
+        (
             {"matchers": ["a=" + "x" * 1000]},
             "matchers.0",
             "at most 1000 characters",

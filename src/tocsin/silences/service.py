@@ -46,10 +46,13 @@ def parse_matchers(texts: Sequence[str]) -> tuple[Matcher, ...]:
     """Matchers from ``name=value`` strings; SilenceError naming the bad one."""
     if not texts:
         raise SilenceError("a silence needs at least one matcher, e.g. alertname=DiskFull")
-    try:
-        return tuple(Matcher.parse(t) for t in texts)
-    except ValueError as exc:
-        raise SilenceError(str(exc)) from exc
+    parsed = []
+    for index, text in enumerate(texts):
+        try:
+            parsed.append(Matcher.parse(text))
+        except ValueError as exc:
+            raise SilenceError(f"matchers[{index}]: {exc}") from exc
+    return tuple(parsed)
 
 
 def _service_ids(conn: Connection, names: Sequence[str]) -> dict[str, str]:
