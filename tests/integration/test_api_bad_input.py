@@ -309,3 +309,41 @@ def test_a_stored_schedule_that_cannot_be_computed_does_not_break_the_others(
     assert fixed.status_code == 200
     assert after.status_code == 200
     assert deleted.status_code == 204
+
+
+NAME_RULE = "may hold only letters, digits and . _ : @ - (starting with a letter or digit)"
+BAD_NAMES = ["a/b", "..", "why?", "#1", "100%", "a b", " ", "tab\there", "é", "\u202e", "-x"]
+
+
+@pytest.mark.parametrize("name", BAD_NAMES)
+def test_a_name_that_could_not_be_read_back_by_url_is_refused(tocsin: Tocsin, name: str) -> None:
+    layer = {**LAYER, "name": name}
+    with tocsin.api() as api:
+        schedule = api.post("/api/v1/schedules", json={**DEFINITION, "name": name})
+        inner = api.post("/api/v1/schedules", json={**DEFINITION, "name": "x", "layers": [layer]})
+        added = api.post("/api/v1/schedules/primary/layers", json=layer)
+        renamed = api.put("/api/v1/schedules/primary/layers/weekly", json={"name": name})
+        listed = api.get("/api/v1/schedules").json()
+    problem = "must not start or end with spaces" if name.strip() != name else NAME_RULE
+    refused(schedule, "body.name", problem, "invalid_request")
+    refused(inner, "body.layers.0.name", problem, "invalid_request")
+    refused(added, "body.name", problem, "invalid_request")
+    refused(renamed, "body.name", problem, "invalid_request")
+    assert [s["name"] for s in listed] == ["primary"]
+    assert [s["layers"] for s in listed] == [["weekly"]]
+
+
+def test_a_name_in_the_rule_is_read_and_deleted_by_its_url(tocsin: Tocsin) -> None:
+    name = "ops:edge.v2@example.com"
+    layer = {**LAYER, "name": "l_1"}
+    with tocsin.api() as api:
+        created = api.post(
+            "/api/v1/schedules", json={**DEFINITION, "name": name, "layers": [layer]}
+        )
+        read = api.get(f"/api/v1/schedules/{name}")
+        layers = api.get(f"/api/v1/schedules/{name}/layers")
+        deleted = api.delete(f"/api/v1/schedules/{name}")
+    assert created.status_code == 201, created.text
+    assert read.json()["name"] == name
+    assert [layer["name"] for layer in layers.json()] == ["l_1"]
+    assert deleted.status_code == 204

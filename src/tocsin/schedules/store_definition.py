@@ -29,6 +29,7 @@ from pydantic import (
 from tocsin.inputs import (
     MAX_DURATION,
     TimeZoneName,
+    check_written_name,
     parse_instant_text,
     writing,
 )
@@ -113,6 +114,7 @@ def _turn_within_bound(count: int, unit: TurnUnit, info: ValidationInfo) -> None
 
 TimeZone = TimeZoneName
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+LayerName = Annotated[str, AfterValidator(check_written_name)]
 Instant = Annotated[str, BeforeValidator(_iso_text), AfterValidator(_instant)]
 WallTime = Annotated[str, AfterValidator(_wall_time)]
 
@@ -175,7 +177,7 @@ class RevisionSpec(Spec):
 class LayerSpec(Spec):
     """A layer: a rotation, and later revisions of it (history stays as it was)."""
 
-    name: Name
+    name: LayerName
     rotation: RotationSpec
     revisions: list[RevisionSpec] = Field(default_factory=list)
 

@@ -3,6 +3,8 @@
 Models are strict (YAML already gives ints, booleans and strings, so ``tier: "1"`` is a
 mistake worth reporting) and forbid unknown fields (so a typo is an error, not a no-op).
 Validators raise ``ValueError`` with the message a user reads after the field's path.
+An object's own ``name`` follows the one name rule of ``tocsin.inputs``; a field naming
+another object (or a link's title) only has to be non-empty and trimmed.
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict
 
-MAX_NAME = 200  # the schema's name columns
+from tocsin.inputs import MAX_NAME
+from tocsin.inputs import Name as ObjectName
+
 _ROUTING_KEY = re.compile(r"[A-Za-z0-9_-]{16,128}")
 
 
@@ -94,4 +98,4 @@ class Link(Spec):
 class NamedSpec(Spec):
     """An object of the file; its ``name`` is its natural key (within its parent)."""
 
-    name: Name
+    name: ObjectName

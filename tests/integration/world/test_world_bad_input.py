@@ -188,3 +188,57 @@ def test_a_bad_value_is_refused_at_its_line_and_nothing_changes(
         assert conn.execute(select(func.count()).select_from(schedules)).scalar() == 1
         [primary] = on_call(conn, NOW)
     assert primary.users == ["alice"]
+
+
+NAME_RULE = "may hold only letters, digits and . _ : @ - (starting with a letter or digit)"
+BAD_NAMES = ["a/b", "../etc", "why?", "#1", "100%", "a b", "tab\there", "é", "-x", "x" * 201]
+NAMED = [
+    ("teams[0]", "  - name: payments\nservices", "  - name: {}\n    description: x\nservices"),
+    ("services[0]", "  - name: checkout\n    team", "  - name: {}\n    team"),
+    ("users[0]", "  - name: alice\n", "  - name: {}\n"),
+    ("schedules[0]", "  - name: primary\n", "  - name: {}\n"),
+    ("schedules[0].layers[0]", "      - name: weekly\n", "      - name: {}\n"),
+    ("heartbeats[0]", "  - name: backup\n", "  - name: {}\n"),
+    ("maintenance_windows[0]", "  - name: nightly\n", "  - name: {}\n"),
+]
+
+
+@pytest.mark.parametrize("name", BAD_NAMES)
+@pytest.mark.parametrize(("where", "old", "new"), NAMED, ids=[n[0] for n in NAMED])
+def test_a_name_that_cannot_stand_in_a_url_is_refused(
+    where: str, old: str, new: str, name: str
+) -> None:
+    text = edit(old, new.format(f'"{name}"'))
+    with pytest.raises(WorldFileError) as caught:
+        load_world_text(text)
+    problem = "must be at most 200 characters" if len(name) > 200 else NAME_RULE
+    assert f"{where}.name: {problem}" in str(caught.value)
+
+
+def test_integrations_and_change_sources_follow_the_name_rule_too() -> None:
+    text = (
+        BASE.replace(
+            "    team: payments\nusers",
+            "    team: payments\n    integrations:\n"
+            "      - {name: 'prometheus/eu', type: pagerduty}\nusers",
+        )
+        + "change_sources:\n  - {name: 'deploys?', services: [checkout]}\n"
+    )
+    with pytest.raises(WorldFileError) as caught:
+        load_world_text(text)
+    message = str(caught.value)
+    assert f"services[0].integrations[0].name: {NAME_RULE}" in message
+    assert f"change_sources[0].name: {NAME_RULE}" in message
+
+
+def test_names_in_the_rule_apply(engine: Engine) -> None:
+    text = (
+        BASE.replace("name: alice", "name: alice@example.com")
+        .replace("participants: [alice]", "participants: [alice@example.com]")
+        .replace("name: weekly", "name: weekly.v2")
+        .replace("name: primary", "name: ops:primary_2")
+    )
+    apply_world(engine, load_world_text(text), NOW)
+    with engine.connect() as conn:
+        [primary] = on_call(conn, NOW)
+    assert (primary.schedule, primary.users) == ("ops:primary_2", ["alice@example.com"])
