@@ -19,9 +19,9 @@ later read fail:
 - **Text** holds no NUL: PostgreSQL cannot store it in a text column.
 
 Documents stored before a rule existed are read with ``context=STORED``, which relaxes
-the rules that only say what may be *written* (names, the instant range, turn lengths),
-so an old schedule with a layer called "Weekly primary" still loads; one that cannot be
-computed is reported by itself (``schedules.store.computed``).
+the rules that only say what may be *written* (names, the instant range, turn lengths,
+NUL characters), so an old schedule with a layer called "Weekly primary" still loads;
+one that cannot be computed is reported by itself (``schedules.store.computed``).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, ValidationInfo
+from pydantic import AfterValidator, BaseModel, ValidationInfo, field_validator
 
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 LATEST = datetime(9000, 1, 1, tzinfo=UTC)
@@ -44,6 +44,9 @@ MAX_DURATION = timedelta(days=3650)  # silences, windows, heartbeats, turns, noi
 MAX_NAME = 200  # the schema's name columns
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@-]*")
 NAME_CHARACTERS = "letters, digits and . _ : @ - (starting with a letter or digit)"
+
+# Integration, change source and heartbeat keys (generated ones are 32 hex characters).
+ROUTING_KEY = re.compile(r"[A-Za-z0-9_-]{16,128}")
 
 MAX_TIME_ZONE = 64  # the longest IANA name has 32 characters
 _TIME_ZONE = re.compile(r"[A-Za-z0-9_+-]+(?:/[A-Za-z0-9_+-]+)*")
@@ -118,6 +121,11 @@ def check_name(value: str) -> str:
     return value
 
 
+def is_name(value: str) -> bool:
+    """True when ``value`` follows the name rule (a cheap check before a lookup)."""
+    return len(value) <= MAX_NAME and _NAME.fullmatch(value) is not None
+
+
 def writing(info: ValidationInfo) -> bool:
     """True unless the document being validated is read back from the database."""
     return not (info.context or {}).get("stored", False)
@@ -161,6 +169,17 @@ def reject_nul(value: Any) -> Any:
         inside = f" (at {where.lstrip('.')})" if where else ""
         raise ValueError(f"must not contain the NUL character{inside}")
     return value
+
+
+class TextModel(BaseModel):
+    """A model none of whose strings (in lists and mappings too) holds a NUL: the base of
+    the API's request bodies and of the world file's models. (SQLite stored some before
+    this rule: documents read back with ``STORED`` are not checked.)"""
+
+    @field_validator("*")
+    @classmethod
+    def _no_nul(cls, value: Any, info: ValidationInfo) -> Any:
+        return reject_nul(value) if writing(info) else value
 
 
 # Pydantic types: the same rules as annotations for the API's and the world file's models.

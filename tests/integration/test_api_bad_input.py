@@ -271,21 +271,25 @@ def test_a_schedule_that_could_not_be_computed_is_refused_on_every_write(
 def test_a_stored_schedule_that_cannot_be_computed_does_not_break_the_others(
     tocsin: Tocsin,
 ) -> None:
-    """A rotation starting in year 1, as an earlier release stored it from the API."""
+    """A rotation starting in year 1, as an earlier release stored it from the API, and
+    layer names from before the name rule (SQLite even kept a NUL)."""
     legacy = with_rotation(start="0001-01-01T00:00:00+05:00")
+    old_layers = [{**LAYER, "name": "Weekly primary"}, {**LAYER, "name": "a\x00b"}]
+    old_names = {**DEFINITION, "layers": old_layers}
     engine = create_db_engine(tocsin.database_url)
     now = datetime.now(UTC)
     with engine.begin() as conn:
-        conn.execute(
-            insert(schedules).values(
-                id=new_id(now),
-                name="legacy",
-                definition=legacy,
-                feed_token=new_secret(),
-                created_at=now,
-                updated_at=now,
+        for name, definition in (("legacy", legacy), ("old-names", old_names)):
+            conn.execute(
+                insert(schedules).values(
+                    id=new_id(now),
+                    name=name,
+                    definition=definition,
+                    feed_token=new_secret(),
+                    created_at=now,
+                    updated_at=now,
+                )
             )
-        )
     engine.dispose()
     with tocsin.api() as api:
         everyone = api.get("/api/v1/oncall", params={"at": "2026-03-02T10:00:00Z"})
@@ -295,10 +299,14 @@ def test_a_stored_schedule_that_cannot_be_computed_does_not_break_the_others(
         fixed = api.put("/api/v1/schedules/legacy", json=DEFINITION)
         after = api.get("/api/v1/schedules/legacy/oncall")
         deleted = api.delete("/api/v1/schedules/legacy")
+        layers = api.get("/api/v1/schedules/old-names/layers")
+        api.delete("/api/v1/schedules/old-names")
     assert everyone.status_code == 200
     answers = {a["schedule"]: a for a in everyone.json()}
     assert answers["primary"]["users"] == ["alice"]
     assert answers["primary"]["error"] is None
+    assert (answers["old-names"]["users"], answers["old-names"]["error"]) == (["alice"], None)
+    assert [layer["name"] for layer in layers.json()] == ["Weekly primary", "a\x00b"]
     assert answers["legacy"]["users"] == []
     assert "cannot be computed" in answers["legacy"]["error"]
     for broken in (one, shifts):
@@ -347,3 +355,68 @@ def test_a_name_in_the_rule_is_read_and_deleted_by_its_url(tocsin: Tocsin) -> No
     assert read.json()["name"] == name
     assert [layer["name"] for layer in layers.json()] == ["l_1"]
     assert deleted.status_code == 204
+
+
+# PostgreSQL cannot compare or store text holding a NUL: these were 500s there only.
+NUL_IN_PATHS = [
+    ("GET", "/api/v1/alerts/%00", "path.alert_id"),
+    ("GET", "/api/v1/incidents/a%00b", "path.incident_id"),
+    ("GET", "/api/v1/schedules/%00", "path.name"),
+    ("GET", "/api/v1/schedules/%00/oncall", "path.name"),
+    ("GET", "/api/v1/schedules/%00/layers", "path.name"),
+    ("GET", "/api/v1/users/%00", "path.name"),
+    ("DELETE", "/api/v1/silences/%00", "path.silence_id"),
+    ("DELETE", "/api/v1/schedules/primary/overrides/%00", "path.override_id"),
+    ("GET", "/ical/schedules/%00.ics", "path.token"),
+    ("GET", "/ical/users/%00.ics", "path.token"),
+    *(("GET", f"/api/v1/alerts?{p}=%00", f"query.{p}") for p in ("service", "dedup_key", "cursor")),
+    ("GET", "/api/v1/alerts?incident_id=a%00", "query.incident_id"),
+    ("GET", "/api/v1/incidents?service=%00", "query.service"),
+    ("GET", "/api/v1/incidents?cursor=%00", "query.cursor"),
+    ("GET", "/api/v1/changes?service=%00", "query.service"),
+    ("GET", "/api/v1/changes?cursor=%00", "query.cursor"),
+]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "field"), NUL_IN_PATHS, ids=[p[1] for p in NUL_IN_PATHS]
+)
+def test_a_nul_in_a_path_or_query_parameter_is_refused_naming_it(
+    tocsin: Tocsin, method: str, path: str, field: str
+) -> None:
+    with tocsin.api() as api:
+        response = api.request(method, path)
+    refused(response, field, "must not contain the NUL character", "invalid_request")
+
+
+NUL_IN_BODIES = [
+    ("/api/v1/silences", {**SILENCE, "created_by": "a\x00b"}, "body.created_by"),
+    ("/api/v1/silences", {**SILENCE, "comment": "\x00"}, "body.comment"),
+    ("/api/v1/silences", {**SILENCE, "services": ["check\x00out"]}, "body.services"),
+    ("/api/v1/silences", {**SILENCE, "matchers": ["env=\x00"]}, "body.matchers"),
+    ("/api/v1/schedules/primary/overrides", {**OVERRIDE, "user": "a\x00"}, "body.user"),
+    ("/api/v1/schedules/primary/overrides", {**OVERRIDE, "created_by": "\x00"}, "body.created_by"),
+    ("/api/v1/schedules/primary/overrides", {**OVERRIDE, "replaces": "b\x00"}, "body.replaces"),
+    ("/api/v1/schedules/primary/swaps", {**SWAP, "to_user": "\x00"}, "body.to_user"),
+    ("/api/v1/schedules/primary/swaps", {**SWAP, "comment": "\x00"}, "body.comment"),
+    ("/api/v1/schedules", {**DEFINITION, "name": "x", "team": "pay\x00"}, "body.team"),
+    (
+        "/api/v1/schedules",
+        {**with_rotation(participants=["alice\x00"]), "name": "x"},
+        "body.layers.0.rotation.participants",
+    ),
+    ("/api/v1/schedules/primary/swaps/x/accept", {"decided_by": "\x00"}, "body.decided_by"),
+    ("/api/v1/users/alice/contact-methods/0/verify", {"code": "12\x0034"}, "body.code"),
+]
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"), NUL_IN_BODIES, ids=[b[2] for b in NUL_IN_BODIES]
+)
+def test_a_nul_in_a_body_string_is_refused_naming_the_field(
+    tocsin: Tocsin, path: str, body: dict[str, Any], field: str
+) -> None:
+    with tocsin.api() as api:
+        response = api.post(path, json=body)
+    refused(response, field, "must not contain the NUL character", "invalid_request")
+    still_reads(tocsin)

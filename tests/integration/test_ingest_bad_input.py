@@ -287,3 +287,42 @@ def test_a_pagerduty_timestamp_without_offset_is_utc(tocsin: Tocsin) -> None:
             "alerts"
         ]
     assert stored["occurred_at"] == "2026-01-01T09:30:00Z"
+
+
+# PostgreSQL cannot compare text holding a NUL: these were 500s and 503s there.
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [
+        ("GET", "/v1/heartbeats/%00/ping", 404),
+        ("GET", "/v1/heartbeats/a%00b/ping", 404),
+        ("GET", "/v2/heartbeats/%00/ping", 404),
+        ("GET", "/v2/heartbeats/night%00ly/ping", 404),
+        ("GET", "/v2/alerts/requests/%00", 404),
+        ("POST", "/v2/alerts/%00/close?identifierType=alias", 202),
+        ("POST", "/v2/alerts/a%00b/acknowledge?identifierType=id", 202),
+    ],
+)
+def test_a_nul_in_an_ingest_path_is_an_ordinary_answer(
+    tocsin: Tocsin, method: str, path: str, status: int
+) -> None:
+    headers = {"Authorization": f"GenieKey {OG_KEY}", **JSON}
+    response = httpx.request(method, f"{tocsin.url}{path}", headers=headers, content=b"{}")
+    assert response.status_code == status, response.text
+    answer = response.json()
+    assert answer["message"] if status == 404 else answer["result"] == "Request will be processed"
+
+
+def test_an_opsgenie_alias_with_a_nul_closes_the_alert_it_created(tocsin: Tocsin) -> None:
+    """The alias was stored with the NUL replaced; the close looks it up the same way."""
+    headers = {"Authorization": f"GenieKey {OG_KEY}"}
+    created = httpx.post(
+        f"{tocsin.url}/v2/alerts", json={"message": "m", "alias": "nul\x00alias"}, headers=headers
+    )
+    closed = httpx.post(
+        f"{tocsin.url}/v2/alerts/nul%00alias/close?identifierType=alias", json={}, headers=headers
+    )
+    status = httpx.get(
+        f"{tocsin.url}/v2/alerts/requests/{closed.json()['requestId']}", headers=headers
+    )
+    assert (created.status_code, closed.status_code) == (202, 202)
+    assert status.json()["data"]["status"] == "Closed alert"

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from starlette.applications import Starlette
@@ -34,6 +34,7 @@ from tocsin.api.asgi import IngestDispatcher
 from tocsin.api.errors import install_error_handlers, json_response
 from tocsin.api.ingest_openapi import INGEST_PATHS
 from tocsin.api.ingest_routes import ingest_routes
+from tocsin.api.parameters import no_nul_in_parameters
 from tocsin.clock import Clock, SystemClock
 from tocsin.core.events import AlertEvent
 from tocsin.engine import retention
@@ -140,6 +141,7 @@ def create_app(
         "with PagerDuty Events API v2; the REST API lives under /api/v1.",
         docs_url="/docs",
         redoc_url=None,
+        dependencies=[Depends(no_nul_in_parameters)],
     )
     api.state.runtime = runtime
     install_error_handlers(api)

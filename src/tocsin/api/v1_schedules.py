@@ -11,12 +11,12 @@ from datetime import datetime
 from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Depends, Query, Response
-from pydantic import BaseModel, Field
+from pydantic import Field
 from sqlalchemy import Connection
 
 from tocsin.api.errors import ApiError
 from tocsin.api.v1 import RuntimeDep, require_token
-from tocsin.inputs import Instant
+from tocsin.inputs import Instant, TextModel
 from tocsin.runtime import Runtime
 from tocsin.schedules import store, store_users, store_views
 from tocsin.schedules.store import OverrideOut, ScheduleError
@@ -39,7 +39,7 @@ At = Annotated[Instant | None, Query(description="ISO 8601 with an offset; defau
 UserName = Annotated[str, Field(min_length=1, max_length=200)]
 
 
-class OverrideIn(BaseModel):
+class OverrideIn(TextModel):
     """``user`` covers [start, end) on the schedule, replacing whoever is on call."""
 
     user: UserName

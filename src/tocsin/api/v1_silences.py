@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from tocsin.api.errors import ApiError
 from tocsin.api.v1 import RuntimeDep, require_token
 from tocsin.core.durations import parse_duration
-from tocsin.inputs import MAX_NAME, Instant, check_duration
+from tocsin.inputs import MAX_NAME, Instant, TextModel, check_duration
 from tocsin.silences import service
 from tocsin.silences.service import MatchedAlert, SilenceError, SilenceOut
 
@@ -23,7 +23,7 @@ Matcher = Annotated[str, Field(max_length=1000)]
 ServiceName = Annotated[str, Field(max_length=MAX_NAME)]
 
 
-class SilenceIn(BaseModel):
+class SilenceIn(TextModel):
     """A silence to create. Give ``ends_at`` or ``duration`` (e.g. ``2h``)."""
 
     matchers: list[Matcher] = Field(

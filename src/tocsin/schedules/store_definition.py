@@ -17,7 +17,6 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
@@ -28,6 +27,7 @@ from pydantic import (
 
 from tocsin.inputs import (
     MAX_DURATION,
+    TextModel,
     TimeZoneName,
     check_written_name,
     parse_instant_text,
@@ -55,8 +55,8 @@ _TURN = re.compile(r"(\d+)([hdw])")
 _UNITS = {"h": TurnUnit.HOURS, "d": TurnUnit.DAYS, "w": TurnUnit.WEEKS}
 
 
-class Spec(BaseModel):
-    """Strict like the rest of the world file: no unknown fields, no type coercion."""
+class Spec(TextModel):
+    """Strict like the rest of the world file: no unknown fields, no type coercion, no NUL."""
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 

@@ -9,20 +9,17 @@ another object (or a link's title) only has to be non-empty and trimmed.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic import AfterValidator, ConfigDict
 
-from tocsin.inputs import MAX_NAME
+from tocsin.inputs import MAX_NAME, ROUTING_KEY, TextModel
 from tocsin.inputs import Name as ObjectName
 
-_ROUTING_KEY = re.compile(r"[A-Za-z0-9_-]{16,128}")
 
-
-class Spec(BaseModel):
-    """Base of every model of the file."""
+class Spec(TextModel):
+    """Base of every model of the file (no string in it holds a NUL)."""
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
@@ -38,7 +35,7 @@ def _name(value: str) -> str:
 
 
 def _routing_key(value: str) -> str:
-    if not _ROUTING_KEY.fullmatch(value):
+    if not ROUTING_KEY.fullmatch(value):
         raise ValueError("must be 16 to 128 letters, digits, '-' or '_'")
     return value
 

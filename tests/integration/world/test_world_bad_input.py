@@ -166,6 +166,22 @@ CASES = [
         "services[0].pause_new_alerts: '99999999999w' is too long a duration",
     ),
     (
+        "a NUL in a description (PostgreSQL cannot store it)",
+        edit(
+            "  - name: payments\nservices", '  - name: payments\n    description: "a\\0b"\nservices'
+        ),
+        "4:18: teams[0].description: must not contain the NUL character",
+    ),
+    (
+        "a NUL in a contact address",
+        edit(
+            "    time_zone: Europe/Berlin\nschedules",
+            '    time_zone: Europe/Berlin\n    contact_methods: [{type: email, address: "a\\0@x"}]'
+            "\nschedules",
+        ),
+        "users[0].contact_methods[0].address: must not contain the NUL character",
+    ),
+    (
         "flap detection over a century",
         edit(
             "    team: payments\nusers",
