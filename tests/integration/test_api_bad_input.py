@@ -420,3 +420,12 @@ def test_a_nul_in_a_body_string_is_refused_naming_the_field(
         response = api.post(path, json=body)
     refused(response, field, "must not contain the NUL character", "invalid_request")
     still_reads(tocsin)
+
+
+def test_a_swap_over_centuries_is_refused_before_it_is_computed(tocsin: Tocsin) -> None:
+    """Checking who is on call is computed shift by shift: 7,000 years of hourly turns
+    held a server thread for minutes."""
+    span = {"start": "1970-01-01T00:00:00Z", "end": "8999-01-01T00:00:00Z"}
+    with tocsin.api() as api:
+        response = api.post("/api/v1/schedules/primary/swaps", json={**SWAP, **span})
+    refused(response, "start to end", "at most 400 days", "range_too_long")

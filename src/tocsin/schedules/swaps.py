@@ -29,6 +29,7 @@ from tocsin.schedules.store import (
     load_schedule,
     require_users,
 )
+from tocsin.schedules.store_views import MAX_RANGE
 from tocsin.store.schema import schedule_swaps
 
 SwapStatus = Literal["requested", "accepted", "declined", "cancelled"]
@@ -89,6 +90,10 @@ def request_swap(
         Swap(from_user, to_user, start, end)  # the core's rules: two users, a real interval
     except ValueError as exc:
         raise ScheduleError(400, "invalid_swap", str(exc)) from None
+    if end - start > MAX_RANGE:  # it is computed shift by shift, like a shifts query
+        raise ScheduleError(
+            400, "range_too_long", f"a swap covers at most {MAX_RANGE.days} days (start to end)"
+        )
     require_users(conn, [from_user, to_user])
     _require_on_call(stored, from_user, start, end, "not_on_call", "there is nothing to swap")
     swap_id = new_id(now)
