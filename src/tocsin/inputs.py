@@ -42,6 +42,10 @@ NEEDS_OFFSET = "needs a UTC offset (Z or +hh:mm), e.g. 2026-11-28T03:00:00Z"
 MAX_DURATION = timedelta(days=3650)  # silences, windows, heartbeats, turns, noise rules
 
 MAX_NAME = 200  # the schema's name columns
+# Change events record "integration:NAME" or "change_source:NAME" in a 64-character column,
+# so those two kinds' names are shorter.
+ORIGIN_LENGTH = 64
+MAX_ORIGIN_NAME = ORIGIN_LENGTH - len("change_source:")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@-]*")
 NAME_CHARACTERS = "letters, digits and . _ : @ - (starting with a letter or digit)"
 

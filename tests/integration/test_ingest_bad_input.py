@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import insert, select
 
 from tests.integration.conftest import Tocsin, serving
-from tests.support.databases import BACKENDS
-from tests.support.worlds import CHECKOUT_KEY, DEPLOYS_KEY, INGEST_WORLD
+from tests.support.databases import BACKENDS, database_url
+from tests.support.server import run_cli, start_server
+from tests.support.worlds import CHECKOUT_KEY, DEPLOYS_KEY, INGEST_WORLD, write_world
+from tocsin.ids import new_id
+from tocsin.store.db import create_db_engine
+from tocsin.store.schema import change_source_services, change_sources, services
 
 AM_KEY = "bad0000000000000000000000000a001"
 GRAFANA_KEY = "bad0000000000000000000000000a002"
@@ -326,3 +333,38 @@ def test_an_opsgenie_alias_with_a_nul_closes_the_alert_it_created(tocsin: Tocsin
     )
     assert (created.status_code, closed.status_code) == (202, 202)
     assert status.json()["data"]["status"] == "Closed alert"
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_change_events_of_a_source_with_a_long_legacy_name_are_stored(
+    backend: str, tmp_path: Path
+) -> None:
+    """Change events record ``change_source:NAME`` in a 64-character column: a name written
+    before names were bounded to fit made PostgreSQL refuse every one of them (503)."""
+    key = "1e9ac40000000000000000000000d001"
+    with database_url(backend, tmp_path) as url:
+        run_cli(url, "db", "upgrade")
+        run_cli(
+            url, "apply", "-f", str(write_world(tmp_path, "version: 1\nservices: [{name: web}]"))
+        )
+        engine = create_db_engine(url)
+        now = datetime.now(UTC)
+        with engine.begin() as conn:
+            service = conn.execute(select(services.c.id)).scalar_one()
+            source = new_id(now)
+            conn.execute(
+                insert(change_sources).values(
+                    id=source, name="deploys-" + "x" * 100, key=key, created_at=now, updated_at=now
+                )
+            )
+            conn.execute(
+                insert(change_source_services).values(change_source_id=source, service_id=service)
+            )
+        engine.dispose()
+        server = start_server(url, tmp_path / "server.log")
+        try:
+            event = {"routing_key": key, "payload": {"summary": "deployed v2"}}
+            response = httpx.post(f"{server.url}/v2/change/enqueue", json=event)
+        finally:
+            server.stop()
+    assert response.status_code == 202, response.text

@@ -14,7 +14,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, ConfigDict
 
-from tocsin.inputs import MAX_NAME, ROUTING_KEY, TextModel
+from tocsin.inputs import MAX_NAME, MAX_ORIGIN_NAME, ROUTING_KEY, TextModel
 from tocsin.inputs import Name as ObjectName
 
 
@@ -80,7 +80,15 @@ def at_least(low: int) -> Callable[[int], int]:
     return check
 
 
+def _origin_name(value: str) -> str:
+    if len(value) > MAX_ORIGIN_NAME:
+        raise ValueError(f"must be at most {MAX_ORIGIN_NAME} characters (change events record it)")
+    return value
+
+
 Name = Annotated[str, AfterValidator(_name)]
+# The name of an integration or change source, which change events record as their origin.
+OriginName = Annotated[ObjectName, AfterValidator(_origin_name)]
 RoutingKey = Annotated[str, AfterValidator(_routing_key)]
 Url = Annotated[str, AfterValidator(_url)]
 

@@ -258,3 +258,21 @@ def test_names_in_the_rule_apply(engine: Engine) -> None:
     with engine.connect() as conn:
         [primary] = on_call(conn, NOW)
     assert (primary.schedule, primary.users) == ("ops:primary_2", ["alice@example.com"])
+
+
+def test_integration_and_change_source_names_fit_the_origin_of_change_events() -> None:
+    long = "deploys-" + "x" * 43  # 51 characters
+    text = (
+        BASE.replace(
+            "    team: payments\nusers",
+            f"    team: payments\n    integrations:\n"
+            f"      - {{name: {long}, type: pagerduty}}\nusers",
+        )
+        + f"change_sources:\n  - {{name: {long}, services: [checkout]}}\n"
+    )
+    with pytest.raises(WorldFileError) as caught:
+        load_world_text(text)
+    problem = "must be at most 50 characters (change events record it)"
+    assert f"services[0].integrations[0].name: {problem}" in str(caught.value)
+    assert f"change_sources[0].name: {problem}" in str(caught.value)
+    load_world_text(text.replace(long, long[:50]))

@@ -26,6 +26,7 @@ from tocsin.world.spec import (
     Link,
     Name,
     NamedSpec,
+    OriginName,
     RoutingKey,
     Spec,
     at_least,
@@ -37,6 +38,7 @@ from tocsin.world.spec import (
 class IntegrationSpec(NamedSpec):
     """An integration, as written under its service's ``integrations:``."""
 
+    name: OriginName
     type: Annotated[str, AfterValidator(one_of(INTEGRATION_TYPES))]
     key: RoutingKey | None = None
     rate_limit_per_minute: Annotated[int, AfterValidator(at_least(1))] | None = None
