@@ -182,6 +182,16 @@ CASES = [
         "users[0].contact_methods[0].address: must not contain the NUL character",
     ),
     (
+        "a full name longer than its column (PostgreSQL refused it mid-apply)",
+        edit("  - name: alice\n", f"  - name: alice\n    full_name: {'x' * 201}\n"),
+        "users[0].full_name: String should have at most 200 characters",
+    ),
+    (
+        "an email longer than its column",
+        edit("  - name: alice\n", f"  - name: alice\n    email: a@{'x' * 320}\n"),
+        "users[0].email: String should have at most 320 characters",
+    ),
+    (
         "flap detection over a century",
         edit(
             "    team: payments\nusers",
