@@ -56,6 +56,8 @@ class GenericMapping(BaseModel):
                 compiled(value)
             except JMESPathError as exc:
                 raise ValueError(f"not a JMESPath expression: {exc}") from exc
+            except RecursionError:
+                raise ValueError("a JMESPath expression nested too deeply") from None
         return value
 
     @field_validator("severities")
@@ -94,6 +96,9 @@ class _Searcher:
             return compiled(expression).search(self.payload)
         except JMESPathError as exc:  # e.g. a function given null: a payload problem
             self.problems.append(f"{expression!r} failed on this payload: {exc}")
+            return None
+        except RecursionError:  # to_string() of a payload nested a thousand levels deep
+            self.problems.append(f"{expression!r} failed on this payload: nested too deeply")
             return None
 
 

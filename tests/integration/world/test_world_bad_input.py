@@ -192,6 +192,15 @@ CASES = [
         "users[0].email: String should have at most 320 characters",
     ),
     (
+        "a mapping expression nested too deeply to parse",
+        edit(
+            "    team: payments\nusers",
+            "    team: payments\n    integrations:\n      - name: hook\n        type: generic\n"
+            f"        mapping: {{summary: '{'(' * 3000}title{')' * 3000}'}}\nusers",
+        ),
+        "services[0].integrations[0].mapping.summary: a JMESPath expression nested too deeply",
+    ),
+    (
         "flap detection over a century",
         edit(
             "    team: payments\nusers",
