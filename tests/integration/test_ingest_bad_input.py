@@ -3,12 +3,50 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import insert, select
 
-from tests.integration.conftest import Tocsin
-from tests.support.worlds import CHECKOUT_KEY
+from tests.integration.conftest import Tocsin, serving
+from tests.support.databases import BACKENDS, database_url
+from tests.support.server import run_cli, start_server
+from tests.support.worlds import CHECKOUT_KEY, DEPLOYS_KEY, INGEST_WORLD, write_world
+from tocsin.ids import new_id
+from tocsin.store.db import create_db_engine
+from tocsin.store.schema import change_source_services, change_sources, services
+
+AM_KEY = "bad0000000000000000000000000a001"
+GRAFANA_KEY = "bad0000000000000000000000000a002"
+OG_KEY = "bad0000000000000000000000000a003"
+WEBHOOK_KEY = "bad0000000000000000000000000a004"
+# The ingest world, plus a service with an integration of every other format.
+SERVICES, CHANGE_SOURCES = INGEST_WORLD.split("change_sources:")
+WORLD = f"""{SERVICES}  - name: formats
+    integrations:
+      - {{name: am, type: alertmanager, key: {AM_KEY}}}
+      - {{name: grafana, type: grafana, key: {GRAFANA_KEY}}}
+      - {{name: og, type: opsgenie, key: {OG_KEY}}}
+      - name: hook
+        type: generic
+        key: {WEBHOOK_KEY}
+        mapping: {{summary: title, dedup_key: id, timestamp: at}}
+change_sources:{CHANGE_SOURCES}"""
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def tocsin(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Tocsin]:
+    """Tocsin serving the ingest world plus an integration of every format."""
+    tmp = tmp_path_factory.mktemp(f"bad-input-{request.param}")
+    with serving(request.param, tmp, WORLD) as served:
+        yield served
+
 
 VALID = {
     "routing_key": CHECKOUT_KEY,
@@ -128,3 +166,205 @@ def test_bad_api_requests_get_code_and_message(
     assert 400 <= response.status_code < 500
     assert response.json()["code"] == code
     assert response.json()["message"]
+
+
+# Instants at the edges of what a datetime can hold: converting them to UTC overflowed.
+EDGES = ["0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00", "9999-12-31T23:59:59Z"]
+
+
+def alert_list(version: str, field: str, value: str) -> dict[str, Any]:
+    alert = {"status": "firing", "labels": {"alertname": "Edge"}, field: value}
+    return {"version": version, "alerts": [alert]}
+
+
+def enqueue(value: str) -> dict[str, Any]:
+    return {**VALID, "payload": {**VALID["payload"], "timestamp": value}}  # type: ignore[dict-item]
+
+
+TIME_CASES = [
+    ("PagerDuty", "/v2/enqueue", enqueue, 400, "invalid_event", "payload.timestamp"),
+    (
+        "PagerDuty change",
+        "/v2/change/enqueue",
+        lambda t: {"routing_key": DEPLOYS_KEY, "payload": {"summary": "v2", "timestamp": t}},
+        400,
+        "invalid_event",
+        "payload.timestamp",
+    ),
+    (
+        "Alertmanager",
+        f"/v1/alertmanager/{AM_KEY}",
+        lambda t: alert_list("4", "startsAt", t),
+        400,
+        "invalid_payload",
+        "alerts[0].startsAt",
+    ),
+    (
+        "Grafana",
+        f"/v1/grafana/{GRAFANA_KEY}",
+        lambda t: alert_list("1", "startsAt", t),
+        400,
+        "invalid_payload",
+        "alerts[0].startsAt",
+    ),
+    (
+        "generic webhook",
+        f"/v1/webhook/{WEBHOOK_KEY}",
+        lambda t: {"title": "edge", "id": "edge", "at": t},
+        400,
+        "invalid_payload",
+        "mapping.timestamp",
+    ),
+    (
+        "Opsgenie snooze",
+        "/v2/alerts/edge/snooze?identifierType=alias",
+        lambda t: {"endTime": t},
+        422,
+        422,  # Opsgenie's shape: its code is the status, its errors map fields to problems
+        "endTime",
+    ),
+]
+
+
+# Year 1 is Alertmanager's zero time, "not set": the next test.
+OUT_OF_RANGE_CASES = [
+    (*case, value)
+    for case in TIME_CASES
+    for value in [*EDGES, "1969-12-31T23:59:59Z"]
+    if not (value.startswith("0001-") and "startsAt" in case[-1])
+]
+
+
+@pytest.mark.parametrize(
+    ("fmt", "path", "make", "status", "code", "field", "value"),
+    OUT_OF_RANGE_CASES,
+    ids=[f"{c[0]}-{c[-1]}" for c in OUT_OF_RANGE_CASES],
+)
+def test_a_time_outside_the_range_is_refused_naming_the_field(
+    tocsin: Tocsin,
+    fmt: str,
+    path: str,
+    make: Any,
+    status: int,
+    code: str | int,
+    field: str,
+    value: str,
+) -> None:
+    response = httpx.post(
+        f"{tocsin.url}{path}", json=make(value), headers={"Authorization": f"GenieKey {OG_KEY}"}
+    )
+    assert response.status_code == status, response.text
+    answer = response.json()
+    assert answer.get("code") == code
+    errors = answer["errors"]
+    if isinstance(errors, dict):  # Opsgenie's shape
+        errors = [f"'{name}' {problem}" for name, problem in errors.items()]
+    assert any(
+        field in error and "between 1970-01-01T00:00:00Z and 9000-01-01T00:00:00Z" in error
+        for error in errors
+    ), errors
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        *(("endsAt", value) for value in EDGES),  # not read
+        ("startsAt", "0001-01-01T00:00:00Z"),  # Alertmanager's zero time: not set
+        ("startsAt", "0001-01-01T00:00:00+05:00"),
+    ],
+)
+def test_alertmanager_times_it_does_not_read_never_refuse_the_alert(
+    tocsin: Tocsin, field: str, value: str
+) -> None:
+    key = f"edge-{field}-{value}"
+    alert = {"status": "firing", "labels": {"alertname": "Edge"}, "fingerprint": key}
+    body = {"version": "4", "alerts": [{**alert, field: value}]}
+    response = httpx.post(f"{tocsin.url}/v1/alertmanager/{AM_KEY}", json=body)
+    assert response.status_code == 200, response.text
+    with tocsin.api() as api:
+        [stored] = api.get("/api/v1/alerts", params={"dedup_key": key}).json()["alerts"]
+    assert stored["occurred_at"] is None
+
+
+def test_a_pagerduty_timestamp_without_offset_is_utc(tocsin: Tocsin) -> None:
+    event = {**enqueue("2026-01-01T09:30:00"), "dedup_key": "naive-timestamp"}
+    assert httpx.post(f"{tocsin.url}/v2/enqueue", json=event).status_code == 202
+    with tocsin.api() as api:
+        [stored] = api.get("/api/v1/alerts", params={"dedup_key": "naive-timestamp"}).json()[
+            "alerts"
+        ]
+    assert stored["occurred_at"] == "2026-01-01T09:30:00Z"
+
+
+# PostgreSQL cannot compare text holding a NUL: these were 500s and 503s there.
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [
+        ("GET", "/v1/heartbeats/%00/ping", 404),
+        ("GET", "/v1/heartbeats/a%00b/ping", 404),
+        ("GET", "/v2/heartbeats/%00/ping", 404),
+        ("GET", "/v2/heartbeats/night%00ly/ping", 404),
+        ("GET", "/v2/alerts/requests/%00", 404),
+        ("POST", "/v2/alerts/%00/close?identifierType=alias", 202),
+        ("POST", "/v2/alerts/a%00b/acknowledge?identifierType=id", 202),
+    ],
+)
+def test_a_nul_in_an_ingest_path_is_an_ordinary_answer(
+    tocsin: Tocsin, method: str, path: str, status: int
+) -> None:
+    headers = {"Authorization": f"GenieKey {OG_KEY}", **JSON}
+    response = httpx.request(method, f"{tocsin.url}{path}", headers=headers, content=b"{}")
+    assert response.status_code == status, response.text
+    answer = response.json()
+    assert answer["message"] if status == 404 else answer["result"] == "Request will be processed"
+
+
+def test_an_opsgenie_alias_with_a_nul_closes_the_alert_it_created(tocsin: Tocsin) -> None:
+    """The alias was stored with the NUL replaced; the close looks it up the same way."""
+    headers = {"Authorization": f"GenieKey {OG_KEY}"}
+    created = httpx.post(
+        f"{tocsin.url}/v2/alerts", json={"message": "m", "alias": "nul\x00alias"}, headers=headers
+    )
+    closed = httpx.post(
+        f"{tocsin.url}/v2/alerts/nul%00alias/close?identifierType=alias", json={}, headers=headers
+    )
+    status = httpx.get(
+        f"{tocsin.url}/v2/alerts/requests/{closed.json()['requestId']}", headers=headers
+    )
+    assert (created.status_code, closed.status_code) == (202, 202)
+    assert status.json()["data"]["status"] == "Closed alert"
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_change_events_of_a_source_with_a_long_legacy_name_are_stored(
+    backend: str, tmp_path: Path
+) -> None:
+    """Change events record ``change_source:NAME`` in a 64-character column: a name written
+    before names were bounded to fit made PostgreSQL refuse every one of them (503)."""
+    key = "1e9ac40000000000000000000000d001"
+    with database_url(backend, tmp_path) as url:
+        run_cli(url, "db", "upgrade")
+        run_cli(
+            url, "apply", "-f", str(write_world(tmp_path, "version: 1\nservices: [{name: web}]"))
+        )
+        engine = create_db_engine(url)
+        now = datetime.now(UTC)
+        with engine.begin() as conn:
+            service = conn.execute(select(services.c.id)).scalar_one()
+            source = new_id(now)
+            conn.execute(
+                insert(change_sources).values(
+                    id=source, name="deploys-" + "x" * 100, key=key, created_at=now, updated_at=now
+                )
+            )
+            conn.execute(
+                insert(change_source_services).values(change_source_id=source, service_id=service)
+            )
+        engine.dispose()
+        server = start_server(url, tmp_path / "server.log")
+        try:
+            event = {"routing_key": key, "payload": {"summary": "deployed v2"}}
+            response = httpx.post(f"{server.url}/v2/change/enqueue", json=event)
+        finally:
+            server.stop()
+    assert response.status_code == 202, response.text

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from tocsin.core.events import Action, Severity
 from tocsin.ingest.alert_list import Invalid, Notification
-from tocsin.ingest.generic import GenericMapping, parse
+from tocsin.ingest.generic import GenericMapping, map_payload, parse
 
 JENKINS = GenericMapping(
     summary="join(' ', [job.name, 'build', to_string(build.number), build.status])",
@@ -101,3 +101,18 @@ def test_bad_json_is_invalid() -> None:
 def test_bad_mappings_are_refused_when_the_world_is_loaded(bad: dict[str, object]) -> None:
     with pytest.raises(ValidationError):
         GenericMapping.model_validate(bad)
+
+
+def test_an_expression_nested_too_deeply_is_refused_when_the_world_is_loaded() -> None:
+    with pytest.raises(ValidationError, match="nested too deeply"):
+        GenericMapping(summary="(" * 3000 + "title" + ")" * 3000)
+
+
+def test_a_payload_too_deep_for_a_function_is_a_problem_not_an_exception() -> None:
+    deep: list[object] = []
+    for _ in range(1500):  # deeper than json.dumps (behind to_string) can recurse
+        deep = [deep]
+    mapping = GenericMapping(summary="to_string(x)", details="title")
+    found = map_payload({"title": "t", "x": deep}, mapping, "ci", "{}")
+    assert isinstance(found, Invalid)
+    assert found.errors[0] == "'to_string(x)' failed on this payload: nested too deeply"

@@ -10,11 +10,10 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from starlette.applications import Starlette
-from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount
 
@@ -36,6 +35,7 @@ from tocsin.api.asgi import IngestDispatcher
 from tocsin.api.errors import install_error_handlers, json_response
 from tocsin.api.ingest.openapi import INGEST_PATHS
 from tocsin.api.ingest.routes import ingest_routes
+from tocsin.api.parameters import no_nul_in_parameters
 from tocsin.clock import Clock, SystemClock
 from tocsin.core.events import AlertEvent
 from tocsin.engine import retention
@@ -159,6 +159,7 @@ def create_app(
         "with PagerDuty Events API v2; the REST API lives under /api/v1.",
         docs_url="/docs",
         redoc_url=None,
+        dependencies=[Depends(no_nul_in_parameters)],
     )
     api.state.runtime = runtime
     install_error_handlers(api)
@@ -174,18 +175,9 @@ def create_app(
     _add_operational_routes(api, runtime)
     _document_ingest_routes(api)
 
-    app = Starlette(
-        routes=[Mount("/", app=api)],
-        lifespan=lifespan,
-        exception_handlers={Exception: _internal_error},
-    )
+    app = Starlette(routes=[Mount("/", app=api)], lifespan=lifespan)
     app.state.runtime = runtime
     return IngestDispatcher(ingest_routes(runtime), app)
-
-
-async def _internal_error(_: Request, exc: Exception) -> Response:
-    log.error("unhandled error", exc_info=exc)
-    return json_response({"code": "internal_error", "message": "internal error"}, 500)
 
 
 def create_app_from_env() -> IngestDispatcher:

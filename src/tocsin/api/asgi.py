@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 Handler = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 _JSON = (b"content-type", b"application/json")
-_INTERNAL = b'{"code":"internal_error","message":"internal error; see the server log"}'
+INTERNAL_ERROR = b'{"code":"internal_error","message":"internal error; see the server log"}'
 
 
 class BodyError(Exception):
@@ -108,7 +108,7 @@ class IngestDispatcher:
                 except Exception:
                     log.exception("ingest handler failed on %s", scope["path"])
                     try:
-                        await send_json(send, 500, _INTERNAL)
+                        await send_json(send, 500, INTERNAL_ERROR)
                     except Exception:
                         log.debug("could not send the 500 answer", exc_info=True)
                 return

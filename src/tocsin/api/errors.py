@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import msgspec
@@ -9,8 +10,12 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from tocsin.api.asgi import INTERNAL_ERROR, send_json
 from tocsin.core.paging import CursorError
+
+log = logging.getLogger(__name__)
 
 _encode = msgspec.json.Encoder().encode
 
@@ -68,7 +73,10 @@ def install_error_handlers(app: FastAPI) -> None:
     async def validation_error(_: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
         problems = [
-            {"field": ".".join(str(p) for p in e.get("loc", ())), "message": e.get("msg", "")}
+            {
+                "field": ".".join(str(p) for p in e.get("loc", ())),
+                "message": e.get("msg", "").removeprefix("Value error, "),
+            }
             for e in exc.errors()
         ]
         summary = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
@@ -79,11 +87,42 @@ def install_error_handlers(app: FastAPI) -> None:
         problem = {"field": "query.cursor", "message": str(exc)}
         return error_response(400, "invalid_request", f"query.cursor: {exc}", errors=[problem])
 
-    async def unexpected(_: Request, exc: Exception) -> Response:
-        return error_response(500, "internal_error", "internal error; see the server log")
-
     app.add_exception_handler(ApiError, api_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(CursorError, bad_cursor)
-    app.add_exception_handler(Exception, unexpected)
+    app.add_middleware(UnexpectedErrors)
+
+
+class UnexpectedErrors:
+    """Answers an unexpected exception with the 500 JSON body, and keeps the connection.
+
+    A handler for ``Exception`` given to Starlette ends up in its ``ServerErrorMiddleware``,
+    which sends the handler's response and then re-raises, so that uvicorn logs the error;
+    uvicorn then closes the connection, and a client reusing it (keep-alive) gets a reset
+    instead of its next answer. Here the exception is logged and answered and goes no
+    further. Only a response already under way (its start sent) cannot be answered: that
+    one is re-raised, and the server closes the connection as it must.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watched)
+        except Exception:
+            log.exception("unhandled error on %s %s", scope.get("method"), scope.get("path"))
+            if started:
+                raise
+            await send_json(send, 500, INTERNAL_ERROR)

@@ -15,7 +15,7 @@ from tocsin.api.v1 import RuntimeDep
 from tocsin.catalog.users import user_by_feed_token
 from tocsin.schedules.final import final_schedule
 from tocsin.schedules.ical import feed_window, schedule_calendar, shifts_calendar
-from tocsin.schedules.store import schedule_by_feed_token
+from tocsin.schedules.store import ScheduleError, computed, schedule_by_feed_token
 from tocsin.schedules.store_views import user_shifts
 
 router = APIRouter(tags=["schedules"])
@@ -32,10 +32,13 @@ async def schedule_feed(token: str, runtime: RuntimeDep) -> Response:
         if stored is None:
             return None
         start, end = feed_window(now)
-        final = final_schedule(stored.schedule, start, end)
+        final = computed(stored, lambda schedule: final_schedule(schedule, start, end))
         return schedule_calendar(stored.name, stored.spec.time_zone, final, generated_at=now)
 
-    return _calendar(await asyncio.to_thread(work))
+    try:
+        return _calendar(await asyncio.to_thread(work))
+    except ScheduleError as exc:
+        raise ApiError(exc.status, exc.code, exc.message) from exc
 
 
 @router.get("/ical/users/{token}.ics", response_class=Response)

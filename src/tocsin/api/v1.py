@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -18,6 +17,7 @@ from tocsin.catalog import service as catalog
 from tocsin.changes.service import ChangePage, list_changes
 from tocsin.incidents import service as incident_service
 from tocsin.incidents.models import IncidentAlertPage, IncidentDetail, IncidentPage
+from tocsin.inputs import Instant
 from tocsin.runtime import Runtime
 
 
@@ -58,6 +58,8 @@ def found(value: T | None, what: str) -> T:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 # The cursor of the alert, incident, change and timer lists: the last id a page showed.
 Cursor = Annotated[str | None, Query(description="next_cursor of the previous page")]
+Since = Annotated[Instant | None, Query(description="at or after (ISO 8601 with an offset)")]
+Until = Annotated[Instant | None, Query(description="before (ISO 8601 with an offset)")]
 
 
 @router.get("/alerts", response_model=AlertPage, tags=["alerts"])
@@ -67,8 +69,8 @@ def list_alerts(
     status: Annotated[str | None, Query(pattern="^(triggered|acknowledged|resolved)$")] = None,
     dedup_key: str | None = None,
     incident_id: str | None = None,
-    since: Annotated[datetime | None, Query(description="created at or after (ISO 8601)")] = None,
-    until: Annotated[datetime | None, Query(description="created before (ISO 8601)")] = None,
+    since: Since = None,
+    until: Until = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> AlertPage:
@@ -109,8 +111,8 @@ def list_incidents(
     runtime: RuntimeDep,
     service: Annotated[str | None, Query(description="service name or id")] = None,
     status: Annotated[str | None, Query(pattern="^(open|triggered|acknowledged|resolved)$")] = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: Since = None,
+    until: Until = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> IncidentPage:
@@ -148,8 +150,8 @@ def get_incident_alerts(
 def get_changes(
     runtime: RuntimeDep,
     service: Annotated[str | None, Query(description="service name or id")] = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: Since = None,
+    until: Until = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> ChangePage:

@@ -7,11 +7,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Query, Response
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import Field
 
 from tocsin.api.paging import LINKED_PAGE, Paging
 from tocsin.api.v1 import RuntimeDep, require_token
 from tocsin.api.v1_schedules import UserName, call_store
+from tocsin.inputs import Instant, TextModel
 from tocsin.schedules import store_edits, swaps
 from tocsin.schedules.definition_edits import LayerChange, LayerOut, NewLayer
 from tocsin.schedules.store_definition import ScheduleDefinition
@@ -110,18 +111,18 @@ async def delete_layer(name: str, layer: str, runtime: RuntimeDep) -> Response:
     return Response(status_code=204)
 
 
-class SwapIn(BaseModel):
+class SwapIn(TextModel):
     """``from_user`` asks ``to_user`` to take their on-call time in [start, end)."""
 
     from_user: UserName
     to_user: UserName
-    start: AwareDatetime
-    end: AwareDatetime
+    start: Instant
+    end: Instant
     requested_by: str = Field(default="", max_length=200, description="default: from_user")
     comment: str = Field(default="", max_length=2000)
 
 
-class SwapDecision(BaseModel):
+class SwapDecision(TextModel):
     """Who decided (default: to_user accepts or declines, the requester cancels)."""
 
     decided_by: str = Field(default="", max_length=200)

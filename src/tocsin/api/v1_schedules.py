@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Depends, Query, Response
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import Field
 from sqlalchemy import Connection
 
 from tocsin.api.errors import ApiError
@@ -19,6 +19,7 @@ from tocsin.api.paging import LINKED_PAGE, Paging
 from tocsin.api.v1 import RuntimeDep, found, require_token
 from tocsin.catalog import users
 from tocsin.catalog.users import UserOut
+from tocsin.inputs import Instant, TextModel
 from tocsin.runtime import Runtime
 from tocsin.schedules import store, store_views
 from tocsin.schedules.store import OverrideOut, ScheduleError
@@ -34,18 +35,18 @@ from tocsin.schedules.store_views import (
 router = APIRouter(prefix="/api/v1", dependencies=[Depends(require_token)], tags=["schedules"])
 T = TypeVar("T")
 
-At = Annotated[AwareDatetime | None, Query(description="ISO 8601 with an offset; default now")]
+At = Annotated[Instant | None, Query(description="ISO 8601 with an offset; default now")]
 
 
 UserName = Annotated[str, Field(min_length=1, max_length=200)]
 
 
-class OverrideIn(BaseModel):
+class OverrideIn(TextModel):
     """``user`` covers [start, end) on the schedule, replacing whoever is on call."""
 
     user: UserName
-    start: AwareDatetime
-    end: AwareDatetime
+    start: Instant
+    end: Instant
     created_by: str = Field(default="", max_length=200)
     replaces: UserName | None = Field(
         default=None, description="only take the time this user would be on call"
@@ -113,8 +114,8 @@ async def oncall_on_schedule(name: str, runtime: RuntimeDep, at: At = None) -> O
     return await call_store(runtime, lambda conn: store_views.on_call(conn, when, schedule=name))
 
 
-From = Annotated[AwareDatetime, Query(alias="from", description="ISO 8601 with an offset")]
-To = Annotated[AwareDatetime, Query(alias="to", description="at most 400 days after from")]
+From = Annotated[Instant, Query(alias="from", description="ISO 8601 with an offset")]
+To = Annotated[Instant, Query(alias="to", description="at most 400 days after from")]
 
 
 @router.get("/schedules/{name}/shifts", response_model=ShiftsOut)
@@ -178,9 +179,9 @@ async def create_override(name: str, body: OverrideIn, runtime: RuntimeDep) -> O
 
 
 OptionalFrom = Annotated[
-    AwareDatetime | None, Query(alias="from", description="overrides ending after this")
+    Instant | None, Query(alias="from", description="overrides ending after this")
 ]
-OptionalTo = Annotated[AwareDatetime | None, Query(alias="to", description="starting before this")]
+OptionalTo = Annotated[Instant | None, Query(alias="to", description="starting before this")]
 
 
 @router.get(

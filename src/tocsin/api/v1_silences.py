@@ -7,28 +7,37 @@ from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
 from tocsin.api.errors import ApiError
 from tocsin.api.paging import LINKED_PAGE, Paging
 from tocsin.api.v1 import RuntimeDep, require_token
 from tocsin.core.durations import parse_duration
+from tocsin.inputs import MAX_NAME, Instant, TextModel, check_duration
 from tocsin.silences import service
 from tocsin.silences.service import MatchedAlert, SilenceError, SilenceOut
 
 router = APIRouter(prefix="/api/v1", dependencies=[Depends(require_token)], tags=["silences"])
 
 
-class SilenceIn(BaseModel):
+Matcher = Annotated[str, Field(max_length=1000)]
+ServiceName = Annotated[str, Field(max_length=MAX_NAME)]
+
+
+class SilenceIn(TextModel):
     """A silence to create. Give ``ends_at`` or ``duration`` (e.g. ``2h``)."""
 
-    matchers: list[str] = Field(min_length=1, examples=[["alertname=~Disk.*", "env=prod"]])
-    services: list[str] = Field(default_factory=list, description="service names; empty = all")
-    starts_at: AwareDatetime | None = Field(default=None, description="default: now")
-    ends_at: AwareDatetime | None = None
-    duration: str | None = Field(default=None, examples=["2h"])
-    created_by: str = Field(min_length=1)
-    comment: str = ""
+    matchers: list[Matcher] = Field(
+        min_length=1, max_length=100, examples=[["alertname=~Disk.*", "env=prod"]]
+    )
+    services: list[ServiceName] = Field(
+        default_factory=list, max_length=1000, description="service names; empty = all"
+    )
+    starts_at: Instant | None = Field(default=None, description="default: now")
+    ends_at: Instant | None = None
+    duration: str | None = Field(default=None, max_length=100, examples=["2h"])
+    created_by: str = Field(min_length=1, max_length=MAX_NAME)
+    comment: str = Field(default="", max_length=10_000)
     dry_run: bool = Field(default=False, description="only list the open alerts it would hold")
 
 
@@ -45,9 +54,9 @@ def _window(body: SilenceIn, now: datetime) -> tuple[datetime, datetime]:
     if body.ends_at is not None:
         return starts, body.ends_at
     try:
-        length = parse_duration(body.duration or "")
+        length = check_duration(parse_duration(body.duration or ""))
     except ValueError as exc:
-        raise ApiError(400, "invalid_request", str(exc)) from exc
+        raise ApiError(400, "invalid_request", f"duration: {exc}") from exc
     if length <= timedelta(0):
         raise ApiError(400, "invalid_request", "duration must be positive")
     return starts, starts + length

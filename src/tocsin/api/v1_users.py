@@ -7,12 +7,13 @@ from collections.abc import Callable
 from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Depends, Path
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from tocsin.api.errors import ApiError
 from tocsin.api.v1 import RuntimeDep, require_token
 from tocsin.contacts import service as contacts
 from tocsin.contacts.service import ContactError, VerificationResult, VerificationSent
+from tocsin.inputs import TextModel
 
 router = APIRouter(prefix="/api/v1", dependencies=[Depends(require_token)], tags=["users"])
 T = TypeVar("T")
@@ -20,7 +21,7 @@ T = TypeVar("T")
 Index = Annotated[int, Path(description="position in the user's contact_methods, from 0")]
 
 
-class CodeIn(BaseModel):
+class CodeIn(TextModel):
     """The code the contact method received."""
 
     code: str = Field(min_length=1, max_length=64, examples=["123456"])

@@ -106,7 +106,11 @@ def token_create(
 ) -> None:
     """Create an API token; it is printed once and only its hash is stored."""
     from tocsin.auth.tokens import create_token
+    from tocsin.inputs import MAX_NAME
 
+    if not name.strip() or len(name) > MAX_NAME:
+        fail(f"--name must be 1 to {MAX_NAME} characters")
+        return
     st = state(ctx)
     with st.engine.begin() as conn:
         token = create_token(conn, name=name, now=SystemClock().now())

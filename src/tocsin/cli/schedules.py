@@ -13,9 +13,9 @@ from tocsin.cli.context import console, fail, print_json, print_table, state
 from tocsin.clock import SystemClock
 from tocsin.core.paging import MAX_LIMIT, every_page
 from tocsin.core.wallclock import as_zone
+from tocsin.inputs import parse_instant_text
 from tocsin.schedules import store_views
 from tocsin.schedules.store import ScheduleError
-from tocsin.schedules.store_definition import parse_instant
 
 schedule_app = typer.Typer(
     help="On-call schedules: list, preview, fairness, check, swaps, overrides.",
@@ -30,7 +30,7 @@ def instant_option(text: str | None, option: str) -> datetime:
     if text is None:
         return SystemClock().now()
     try:
-        return parse_instant(text)
+        return parse_instant_text(text)
     except ValueError as exc:
         fail(f"{option}: {exc}")
         raise  # unreachable: fail() exits

@@ -10,6 +10,7 @@ from tocsin.cli.context import console, fail, print_json, print_table, state
 from tocsin.clock import SystemClock
 from tocsin.core.durations import parse_duration
 from tocsin.core.paging import MAX_LIMIT, every_page
+from tocsin.inputs import check_duration
 from tocsin.silences import service
 from tocsin.silences.service import SilenceError
 
@@ -48,7 +49,7 @@ def add(
                     conn,
                     matchers=matchers,
                     starts_at=now,
-                    ends_at=now + parse_duration(duration),
+                    ends_at=now + check_duration(parse_duration(duration)),
                     created_by=by,
                     comment=comment,
                     service_names=service_names,

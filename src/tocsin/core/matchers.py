@@ -43,6 +43,8 @@ class Matcher:
                 pattern = re.compile(f"(?:{value})\\Z")
             except re.error as exc:
                 raise ValueError(f"invalid regex {value!r} for {name}: {exc}") from exc
+            except (RecursionError, OverflowError):  # nested too deeply, or too large
+                raise ValueError(f"regex for {name} is too complex to compile") from None
         return cls(name, op, value, pattern)
 
     @classmethod

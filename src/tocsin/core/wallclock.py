@@ -22,7 +22,7 @@ def as_zone(zone: ZoneLike) -> ZoneInfo:
         return zone
     try:
         return ZoneInfo(zone)
-    except (ValueError, KeyError) as exc:  # ZoneInfoNotFoundError is a KeyError
+    except (ValueError, KeyError, OSError) as exc:  # ZoneInfoNotFoundError is a KeyError
         raise ValueError(f"unknown time zone {zone!r}") from exc
 
 

@@ -253,8 +253,7 @@ def _alert(item: Any, index: int, context: _Context, problems: Problems) -> Pars
         summary_of(labels, annotations, key),
         _source(labels, envelope, fmt),
         severity_of(labels),
-        # Alertmanager's zero time (0001-01-01T00:00:00Z) means "not set".
-        started if started is not None and started.year > 1 else None,
+        started,
         labels,
         details,
         links,
@@ -306,12 +305,14 @@ def _text(
 
 
 def _timestamp(item: dict[str, Any], name: str, index: int, problems: Problems) -> datetime | None:
+    """The alert's time, or None when it is Alertmanager's zero time (year 1: not set)."""
     text = _text(item, name, index, problems)
-    if text is None:
+    if text is None or text.strip().startswith("0001-"):
         return None
     parsed = parse_timestamp(text)
-    if parsed is None:
-        problems.add(f"'alerts[{index}].{name}' must be an ISO 8601 timestamp")
+    if isinstance(parsed, str):
+        problems.add(f"'alerts[{index}].{name}' {parsed}")
+        return None
     return parsed
 
 

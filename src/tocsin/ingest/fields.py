@@ -7,6 +7,8 @@ from typing import Any
 
 import msgspec
 
+from tocsin.inputs import OUT_OF_RANGE, check_instant
+
 _decode = msgspec.json.Decoder().decode
 
 
@@ -72,11 +74,12 @@ def text_field(
     return clean_text(value)
 
 
-def parse_timestamp(value: str) -> datetime | None:
-    """An ISO 8601 timestamp as an aware UTC datetime, or None when it cannot be read.
+def parse_timestamp(value: str) -> datetime | str:
+    """An ISO 8601 timestamp as an aware UTC datetime, or what is wrong with it.
 
     Lenient where real senders are sloppy: the official PagerDuty client sends
     ``2026-01-01T00:00:00+00:00Z`` (an offset *and* a Z); a naive time is taken as UTC.
+    The instant must lie in the range every input keeps to (``tocsin.inputs``).
     """
     text = value.strip()
     if text.endswith("Z") and ("+" in text[10:] or "-" in text[10:]):
@@ -84,10 +87,13 @@ def parse_timestamp(value: str) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
-        return None
+        return "must be an ISO 8601 timestamp"
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    try:
+        return check_instant(parsed).astimezone(UTC)
+    except ValueError:
+        return OUT_OF_RANGE
 
 
 def timestamp_field(
@@ -98,8 +104,9 @@ def timestamp_field(
     if raw is None:
         return None
     parsed = parse_timestamp(raw)
-    if parsed is None:
-        problems.add(f"'{path}' must be an ISO 8601 timestamp")
+    if isinstance(parsed, str):
+        problems.add(f"'{path}' {parsed}")
+        return None
     return parsed
 
 

@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from tocsin.core.events import Action, Severity
 from tocsin.ingest.alert_list import Invalid, Notification, ParsedAlert
 from tocsin.ingest.fields import clean_text, decode_json_object, parse_timestamp
+from tocsin.inputs import shown
 
 _ACTIONS = {"trigger": Action.TRIGGER, "acknowledge": Action.ACKNOWLEDGE, "resolve": Action.RESOLVE}
 _SEVERITIES = {s.value: s for s in Severity}
@@ -55,6 +56,8 @@ class GenericMapping(BaseModel):
                 compiled(value)
             except JMESPathError as exc:
                 raise ValueError(f"not a JMESPath expression: {exc}") from exc
+            except RecursionError:
+                raise ValueError("a JMESPath expression nested too deeply") from None
         return value
 
     @field_validator("severities")
@@ -93,6 +96,9 @@ class _Searcher:
             return compiled(expression).search(self.payload)
         except JMESPathError as exc:  # e.g. a function given null: a payload problem
             self.problems.append(f"{expression!r} failed on this payload: {exc}")
+            return None
+        except RecursionError:  # to_string() of a payload nested a thousand levels deep
+            self.problems.append(f"{expression!r} failed on this payload: nested too deeply")
             return None
 
 
@@ -139,11 +145,12 @@ def map_payload(
     occurred_at = None
     stamp = _text(_search(mapping.timestamp))
     if stamp is not None:
-        occurred_at = parse_timestamp(stamp)
-        if occurred_at is None:
-            problems.append(
-                f"mapping.timestamp ({mapping.timestamp!r}) gave {stamp!r}, not ISO 8601"
-            )
+        parsed = parse_timestamp(stamp)
+        if isinstance(parsed, str):
+            why = "not ISO 8601" if parsed.endswith("ISO 8601 timestamp") else f"which {parsed}"
+            problems.append(f"mapping.timestamp ({mapping.timestamp!r}) gave {shown(stamp)}, {why}")
+        else:
+            occurred_at = parsed
     if problems:
         return Invalid(
             "invalid_payload", "The payload does not fit this integration's mapping", problems

@@ -244,7 +244,8 @@ def parse_action(
             timestamp_field(obj, "endTime", "endTime", problems)
     if problems or kind is None:
         return Invalid(UNPROCESSABLE, field_errors(problems))
-    return ParsedAction(operation, identifier, kind, obj)
+    # Aliases were stored with NUL replaced (``clean_text``): look them up the same way.
+    return ParsedAction(operation, clean_text(identifier), kind, obj)
 
 
 def applied_status(outcome: str | None) -> RequestStatus:

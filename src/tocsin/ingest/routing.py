@@ -16,6 +16,7 @@ from sqlalchemy import Engine, select
 from tocsin.core.events import Route
 from tocsin.core.routes import SERVICE_ROUTE_COLUMNS, service_route
 from tocsin.ingest.generic import GenericMapping
+from tocsin.inputs import ORIGIN_LENGTH
 from tocsin.store.schema import change_source_services, change_sources, integrations, services
 
 
@@ -103,7 +104,7 @@ class KeyDirectory:
                     if mapping_definition
                     else None
                 )
-                keys[key] = KeyInfo(route, (sid,), f"integration:{name}", limit, mapping)
+                keys[key] = KeyInfo(route, (sid,), _origin("integration", name), limit, mapping)
             members: dict[str, list[str]] = {}
             for csid, sid in conn.execute(select(change_source_services)):
                 members.setdefault(csid, []).append(sid)
@@ -111,7 +112,7 @@ class KeyDirectory:
                 select(change_sources.c.id, change_sources.c.name, change_sources.c.key)
             ):
                 sids = tuple(sorted(members.get(csid, [])))
-                keys[key] = KeyInfo(None, sids, f"change_source:{name}", None)
+                keys[key] = KeyInfo(None, sids, _origin("change_source", name), None)
         self._keys = keys
         self._loaded_at = self._monotonic()
 
@@ -129,3 +130,10 @@ class KeyDirectory:
         if bucket is None or bucket.capacity != limit:
             bucket = self._buckets[key] = TokenBucket(limit, now)
         return bucket.take(now)
+
+
+def _origin(kind: str, name: str) -> str:
+    """``kind:name`` as change events record it, cut to the 64 characters the column holds
+    (names written now fit: ``inputs.MAX_ORIGIN_NAME``; older ones could be longer, and
+    PostgreSQL refused every change event of theirs)."""
+    return f"{kind}:{name}"[:ORIGIN_LENGTH]

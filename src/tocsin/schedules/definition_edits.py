@@ -20,6 +20,7 @@ from tocsin.schedules.model import Layer, Revision, Rotation
 from tocsin.schedules.store import ScheduleError
 from tocsin.schedules.store_definition import (
     Instant,
+    LayerName,
     LayerSpec,
     Name,
     RevisionSpec,
@@ -48,7 +49,7 @@ class LayerChange(Spec):
     (default: now, or the new rotation's ``start`` when that is later) as a new revision.
     """
 
-    name: Name | None = None
+    name: LayerName | None = None
     participants: list[Name] | None = Field(default=None, min_length=1)
     anchor: Literal["next_handoff", "continue", "restart"] | None = Field(
         default=None, description="with participants; default next_handoff"
@@ -175,7 +176,7 @@ def _revised(layer: Layer, change: LayerChange, time_zone: str, now: datetime) -
             else:  # a rotation starting later is a planned change, not a gap from now
                 at = max(now, rotation.start)
             return revise(layer, Revision(at, rotation))
-    except ValueError as exc:
+    except (ValueError, OverflowError) as exc:
         raise ScheduleError(400, "invalid_layer_change", str(exc)) from None
     return layer
 

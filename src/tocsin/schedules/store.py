@@ -9,20 +9,23 @@ arithmetic stays in the core.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, Field
 from sqlalchemy import Connection, Row, delete, insert, select
 
 from tocsin.core.paging import Page
 from tocsin.ids import new_id
+from tocsin.inputs import STORED
 from tocsin.schedules.model import Override, Schedule
 from tocsin.schedules.store_definition import ScheduleDefinition, to_schedule
 from tocsin.store.keyset import keyset_page
 from tocsin.store.schema import schedule_overrides, schedules, users
+
+T = TypeVar("T")
 
 
 class ScheduleError(Exception):
@@ -70,6 +73,24 @@ class StoredSchedule:
     def schedule(self) -> Schedule:
         """The core schedule: the file's overrides first, then the API's, oldest first."""
         return to_schedule(self.name, self.spec, self.extra_overrides)
+
+
+def computed(stored: StoredSchedule, work: Callable[[Schedule], T]) -> T:
+    """``work`` on the core schedule of ``stored``; ScheduleError 409 when it cannot run.
+
+    Definitions written now can always be computed (``tocsin.inputs``), but one stored
+    before those rules may not be (a rotation starting in year 1): it is reported by
+    itself, with how to fix it, instead of failing every read that meets it.
+    """
+    try:
+        return work(stored.schedule)
+    except (ValueError, OverflowError) as exc:
+        raise ScheduleError(
+            409,
+            "schedule_not_computable",
+            f"schedule {stored.name!r} cannot be computed ({exc}); replace its definition "
+            f"(PUT /api/v1/schedules/{stored.name}) or delete it",
+        ) from None
 
 
 def load_schedules(
@@ -161,7 +182,7 @@ def _stored(conn: Connection, rows: Sequence[Row[Any]]) -> list[StoredSchedule]:
         StoredSchedule(
             id=row.id,
             name=row.name,
-            spec=ScheduleDefinition.model_validate(row.definition),
+            spec=ScheduleDefinition.model_validate(row.definition, context=STORED),
             feed_token=row.feed_token,
             api_overrides=tuple(overrides.get(row.id, ())),
         )

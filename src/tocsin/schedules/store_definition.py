@@ -3,26 +3,36 @@
 ``ScheduleDefinition`` is both the world file's model of a schedule (minus its name) and
 the shape of the ``schedules.definition`` column, so what was applied reads back exactly.
 ``to_schedule`` turns it into the core ``Schedule``; validating a spec builds one, so a
-schedule the core would reject never reaches the database.
+schedule the core would reject never reaches the database. Instants, time zones, turn
+lengths and layer names follow ``tocsin.inputs``, so every stored schedule can be
+computed at any instant of the range; stored documents are read with ``STORED``, which
+keeps readable what was written before those rules.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationInfo,
     model_validator,
 )
 
+from tocsin.inputs import (
+    MAX_DURATION,
+    TextModel,
+    TimeZoneName,
+    check_written_name,
+    parse_instant_text,
+    writing,
+)
 from tocsin.schedules.model import (
     DailyWindow,
     Layer,
@@ -45,21 +55,10 @@ _TURN = re.compile(r"(\d+)([hdw])")
 _UNITS = {"h": TurnUnit.HOURS, "d": TurnUnit.DAYS, "w": TurnUnit.WEEKS}
 
 
-class Spec(BaseModel):
-    """Strict like the rest of the world file: no unknown fields, no type coercion."""
+class Spec(TextModel):
+    """Strict like the rest of the world file: no unknown fields, no type coercion, no NUL."""
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
-
-
-def _time_zone(value: str) -> str:
-    """An IANA zone name that this system's tz database knows."""
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(
-            f"unknown time zone {value!r} (an IANA name such as Europe/Berlin)"
-        ) from None
-    return value
 
 
 def _iso_text(value: Any) -> Any:
@@ -68,7 +67,11 @@ def _iso_text(value: Any) -> Any:
 
 
 def parse_instant(value: str) -> datetime:
-    """An ISO 8601 date-time with an offset; ValueError (saying why) otherwise."""
+    """An ISO 8601 date-time with an offset; ValueError (saying why) otherwise.
+
+    This reads stored documents too, so it does not check the range (``_instant`` does
+    for what is written).
+    """
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
@@ -78,8 +81,11 @@ def parse_instant(value: str) -> datetime:
     return parsed
 
 
-def _instant(value: str) -> str:
-    parse_instant(value)
+def _instant(value: str, info: ValidationInfo) -> str:
+    if writing(info):
+        parse_instant_text(value)  # with an offset, in the range every input keeps to
+    else:
+        parse_instant(value)
     return value
 
 
@@ -90,14 +96,25 @@ def _wall_time(value: str) -> str:
     return value
 
 
-def _turn(value: str) -> str:
-    if not _TURN.fullmatch(value) or int(value[:-1]) < 1:
-        raise ValueError(f"{value!r} is not a turn length like 12h, 1d or 1w")
+def _turn(value: str, info: ValidationInfo) -> str:
+    if len(value) > 20 or not _TURN.fullmatch(value) or int(value[:-1]) < 1:
+        raise ValueError(f"{value[:40]!r} is not a turn length like 12h, 1d or 1w")
+    _turn_within_bound(int(value[:-1]), _UNITS[value[-1]], info)
     return value
 
 
-TimeZone = Annotated[str, AfterValidator(_time_zone)]
+_UNIT_HOURS = {TurnUnit.HOURS: 1, TurnUnit.DAYS: 24, TurnUnit.WEEKS: 168}
+
+
+def _turn_within_bound(count: int, unit: TurnUnit, info: ValidationInfo) -> None:
+    """A turn as long as any duration may be, at most (stored ones were not bounded)."""
+    if writing(info) and count * _UNIT_HOURS[unit] > MAX_DURATION / timedelta(hours=1):
+        raise ValueError(f"a turn must be at most {MAX_DURATION.days} days (ten years)")
+
+
+TimeZone = TimeZoneName
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+LayerName = Annotated[str, AfterValidator(check_written_name)]
 Instant = Annotated[str, BeforeValidator(_iso_text), AfterValidator(_instant)]
 WallTime = Annotated[str, AfterValidator(_wall_time)]
 
@@ -107,6 +124,11 @@ class TurnSpec(Spec):
 
     count: int = Field(ge=1)
     unit: Literal["hours", "days", "weeks"]
+
+    @model_validator(mode="after")
+    def _bounded(self, info: ValidationInfo) -> TurnSpec:
+        _turn_within_bound(self.count, TurnUnit(self.unit), info)
+        return self
 
 
 class WindowSpec(Spec):
@@ -155,7 +177,7 @@ class RevisionSpec(Spec):
 class LayerSpec(Spec):
     """A layer: a rotation, and later revisions of it (history stays as it was)."""
 
-    name: Name
+    name: LayerName
     rotation: RotationSpec
     revisions: list[RevisionSpec] = Field(default_factory=list)
 

@@ -6,6 +6,7 @@ call; none holds a scheduling rule of its own.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
@@ -22,12 +23,15 @@ from tocsin.schedules.store import (
     ScheduleError,
     StoredSchedule,
     api_overrides_page,
+    computed,
     load_definition,
     load_schedule,
     load_schedules,
     schedules_page,
 )
 from tocsin.schedules.store_definition import ScheduleDefinition, parse_instant
+
+log = logging.getLogger(__name__)
 
 MAX_RANGE = timedelta(days=400)
 
@@ -59,13 +63,16 @@ class ShadowOut(BaseModel):
 
 
 class OnCallOut(BaseModel):
-    """Who is on call on one schedule at ``at`` (empty ``users``: a gap)."""
+    """Who is on call on one schedule at ``at`` (empty ``users``: a gap, unless ``error``)."""
 
     schedule: str
     at: datetime
     users: list[str]
     shadows: list[str]
     shifts: list[ShiftOut]
+    error: str | None = Field(
+        default=None, description="set when the stored schedule cannot be computed, and why"
+    )
 
 
 class ShiftsOut(BaseModel):
@@ -218,19 +225,30 @@ def _written_overrides(
 def on_call(conn: Connection, at: datetime, *, schedule: str) -> OnCallOut:
     """Who is on call at ``at`` on ``schedule``."""
     _require_aware("at", at)
-    return _on_call_out(load_schedule(conn, schedule), at)
+    return _on_call(load_schedule(conn, schedule), at)
 
 
 def on_call_everywhere(
     conn: Connection, at: datetime, *, limit: int = DEFAULT_LIMIT, cursor: str | None = None
 ) -> Page[OnCallOut]:
-    """Who is on call at ``at``, on a page of the schedules (by name)."""
+    """Who is on call at ``at``, on a page of the schedules (by name). A schedule that
+    cannot be computed is listed with its ``error``: it must not hide everyone else's."""
     _require_aware("at", at)
-    return schedules_page(conn, limit=limit, cursor=cursor).map(lambda s: _on_call_out(s, at))
+    return schedules_page(conn, limit=limit, cursor=cursor).map(lambda s: _on_call_or_error(s, at))
 
 
-def _on_call_out(stored: StoredSchedule, at: datetime) -> OnCallOut:
-    now = on_call_at(stored.schedule, at)
+def _on_call_or_error(stored: StoredSchedule, at: datetime) -> OnCallOut:
+    try:
+        return _on_call(stored, at)
+    except ScheduleError as exc:
+        log.warning("%s", exc.message)
+        return OnCallOut(
+            schedule=stored.name, at=at, users=[], shadows=[], shifts=[], error=exc.message
+        )
+
+
+def _on_call(stored: StoredSchedule, at: datetime) -> OnCallOut:
+    now = computed(stored, lambda schedule: on_call_at(schedule, at))
     return OnCallOut(
         schedule=stored.name,
         at=now.instant,
@@ -256,7 +274,7 @@ def _final(
     if end - start > MAX_RANGE:
         raise ScheduleError(400, "range_too_long", f"at most {MAX_RANGE.days} days at a time")
     stored = load_schedule(conn, name)
-    return stored, final_schedule(stored.schedule, start, end)
+    return stored, computed(stored, lambda schedule: final_schedule(schedule, start, end))
 
 
 def shifts_out(name: str, final: FinalSchedule, start: datetime, end: datetime) -> ShiftsOut:
@@ -274,13 +292,18 @@ def shifts_out(name: str, final: FinalSchedule, start: datetime, end: datetime) 
 def user_shifts(
     conn: Connection, user: str, start: datetime, end: datetime
 ) -> list[tuple[str, Shift]]:
-    """``user``'s shifts on every schedule over [start, end), as (schedule, shift), by start."""
-    found = [
-        (stored.name, shift)
-        for stored in load_schedules(conn)
-        for shift in final_schedule(stored.schedule, start, end).shifts
-        if shift.user == user
-    ]
+    """``user``'s shifts on every schedule over [start, end), as (schedule, shift), by start.
+
+    A schedule that cannot be computed is left out (and logged), not the whole feed.
+    """
+    found = []
+    for stored in load_schedules(conn):
+        try:
+            final = computed(stored, lambda schedule: final_schedule(schedule, start, end))
+        except ScheduleError as exc:
+            log.warning("%s", exc.message)
+            continue
+        found += [(stored.name, shift) for shift in final.shifts if shift.user == user]
     return sorted(found, key=lambda pair: (pair[1].start, pair[0]))
 
 
@@ -333,7 +356,7 @@ def coverage_check(conn: Connection, now: datetime, days: int) -> CoverageCheck:
     end = now + timedelta(days=days)
     check = CoverageCheck(start=now, end=end)
     for stored in load_schedules(conn):
-        gaps = final_schedule(stored.schedule, now, end).gaps
+        gaps = computed(stored, lambda schedule: final_schedule(schedule, now, end)).gaps
         if gaps:
             check.gaps[stored.name] = [GapOut.model_validate(g, from_attributes=True) for g in gaps]
     check.users_without_verified_contact_methods = users_without_verified_contact_methods(conn)

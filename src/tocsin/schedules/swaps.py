@@ -26,10 +26,12 @@ from tocsin.schedules.store import (
     ScheduleError,
     StoredSchedule,
     add_override,
+    computed,
     load_definition,
     load_schedule,
     require_users,
 )
+from tocsin.schedules.store_views import MAX_RANGE
 from tocsin.store.keyset import keyset_page
 from tocsin.store.schema import schedule_swaps
 
@@ -91,6 +93,10 @@ def request_swap(
         Swap(from_user, to_user, start, end)  # the core's rules: two users, a real interval
     except ValueError as exc:
         raise ScheduleError(400, "invalid_swap", str(exc)) from None
+    if end - start > MAX_RANGE:  # it is computed shift by shift, like a shifts query
+        raise ScheduleError(
+            400, "range_too_long", f"a swap covers at most {MAX_RANGE.days} days (start to end)"
+        )
     require_users(conn, [from_user, to_user])
     _require_on_call(stored, from_user, start, end, "not_on_call", "there is nothing to swap")
     swap_id = new_id(now)
@@ -115,7 +121,8 @@ def _require_on_call(
     stored: StoredSchedule, user: str, start: datetime, end: datetime, code: str, why: str
 ) -> None:
     """A swap moves only ``user``'s own on-call time: refuse one where they have none."""
-    if not any(s.user == user for s in final_schedule(stored.schedule, start, end).shifts):
+    final = computed(stored, lambda schedule: final_schedule(schedule, start, end))
+    if not any(s.user == user for s in final.shifts):
         raise ScheduleError(
             409,
             code,

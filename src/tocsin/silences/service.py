@@ -13,6 +13,7 @@ from tocsin.alerts.holds import release_held_by
 from tocsin.core.matchers import Matcher, match_all
 from tocsin.core.paging import DEFAULT_LIMIT, Page
 from tocsin.ids import new_id
+from tocsin.inputs import MAX_NAME, check_instant
 from tocsin.store.keyset import keyset_page
 from tocsin.store.schema import alerts, services, silences
 
@@ -49,10 +50,13 @@ def parse_matchers(texts: Sequence[str]) -> tuple[Matcher, ...]:
     """Matchers from ``name=value`` strings; SilenceError naming the bad one."""
     if not texts:
         raise SilenceError("a silence needs at least one matcher, e.g. alertname=DiskFull")
-    try:
-        return tuple(Matcher.parse(t) for t in texts)
-    except ValueError as exc:
-        raise SilenceError(str(exc)) from exc
+    parsed = []
+    for index, text in enumerate(texts):
+        try:
+            parsed.append(Matcher.parse(text))
+        except ValueError as exc:
+            raise SilenceError(f"matchers[{index}]: {exc}") from exc
+    return tuple(parsed)
 
 
 def _service_ids(conn: Connection, names: Sequence[str]) -> dict[str, str]:
@@ -108,6 +112,13 @@ def create_silence(
 ) -> SilenceOut:
     """Store a silence after validating it (matchers, services, start before end)."""
     parse_matchers(matchers)
+    for name, value in (("starts_at", starts_at), ("ends_at", ends_at)):
+        try:
+            check_instant(value)
+        except ValueError as exc:
+            raise SilenceError(f"{name} {exc}") from None
+    if len(created_by) > MAX_NAME:
+        raise SilenceError(f"created_by must be at most {MAX_NAME} characters")
     if ends_at <= starts_at:
         raise SilenceError("ends_at must be after starts_at")
     if ends_at <= now:

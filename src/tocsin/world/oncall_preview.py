@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -9,7 +10,7 @@ from sqlalchemy import Connection
 
 from tocsin.schedules import final_schedule
 from tocsin.schedules.oncall_diff import oncall_changes
-from tocsin.schedules.store import load_schedules
+from tocsin.schedules.store import ScheduleError, computed, load_schedules
 from tocsin.schedules.store_definition import to_schedule
 from tocsin.world.document import World
 from tocsin.world.kinds.schedules import ScheduleSpec
@@ -31,7 +32,10 @@ def oncall_preview(
     for name in sorted(set(stored) | set(wanted)):
         old, new = stored.get(name), wanted.get(name)
         api = old.extra_overrides if old else ()
-        before = final_schedule(old.schedule, now, end) if old else None
+        before = None
+        if old is not None:  # one that cannot be computed shows as nobody on call
+            with contextlib.suppress(ScheduleError):
+                before = computed(old, lambda schedule: final_schedule(schedule, now, end))
         after = final_schedule(to_schedule(name, new, api), now, end) if new else None
         zone = ZoneInfo(new.time_zone if new else old.spec.time_zone if old else "UTC")
         for change in oncall_changes(before, after, now, end):

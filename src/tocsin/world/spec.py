@@ -3,22 +3,23 @@
 Models are strict (YAML already gives ints, booleans and strings, so ``tier: "1"`` is a
 mistake worth reporting) and forbid unknown fields (so a typo is an error, not a no-op).
 Validators raise ``ValueError`` with the message a user reads after the field's path.
+An object's own ``name`` follows the one name rule of ``tocsin.inputs``; a field naming
+another object (or a link's title) only has to be non-empty and trimmed.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic import AfterValidator, ConfigDict
 
-MAX_NAME = 200  # the schema's name columns
-_ROUTING_KEY = re.compile(r"[A-Za-z0-9_-]{16,128}")
+from tocsin.inputs import MAX_NAME, MAX_ORIGIN_NAME, ROUTING_KEY, TextModel
+from tocsin.inputs import Name as ObjectName
 
 
-class Spec(BaseModel):
-    """Base of every model of the file."""
+class Spec(TextModel):
+    """Base of every model of the file (no string in it holds a NUL)."""
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
@@ -34,7 +35,7 @@ def _name(value: str) -> str:
 
 
 def _routing_key(value: str) -> str:
-    if not _ROUTING_KEY.fullmatch(value):
+    if not ROUTING_KEY.fullmatch(value):
         raise ValueError("must be 16 to 128 letters, digits, '-' or '_'")
     return value
 
@@ -79,7 +80,15 @@ def at_least(low: int) -> Callable[[int], int]:
     return check
 
 
+def _origin_name(value: str) -> str:
+    if len(value) > MAX_ORIGIN_NAME:
+        raise ValueError(f"must be at most {MAX_ORIGIN_NAME} characters (change events record it)")
+    return value
+
+
 Name = Annotated[str, AfterValidator(_name)]
+# The name of an integration or change source, which change events record as their origin.
+OriginName = Annotated[ObjectName, AfterValidator(_origin_name)]
 RoutingKey = Annotated[str, AfterValidator(_routing_key)]
 Url = Annotated[str, AfterValidator(_url)]
 
@@ -94,4 +103,4 @@ class Link(Spec):
 class NamedSpec(Spec):
     """An object of the file; its ``name`` is its natural key (within its parent)."""
 
-    name: Name
+    name: ObjectName

@@ -323,11 +323,11 @@ def test_export_round_trips_values_that_need_quoting_in_yaml(engine: Engine) -> 
     tricky = """\
 version: 1
 teams:
-  - name: "Ops: on-call, 24/7"
+  - name: "ops:on-call"
     description: "line one\\nline two: with \\"quotes\\", #hash and ünïcödé"
 services:
   - name: "123"
-    team: "Ops: on-call, 24/7"
+    team: "ops:on-call"
     links:
       - {title: "Logs: errors, warnings", url: "https://logs.example.com/?q=a:b&c=[d]"}
       - {title: "yes", url: "https://example.com/#x"}

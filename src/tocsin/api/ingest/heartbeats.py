@@ -19,6 +19,7 @@ from tocsin.api.asgi import Handler, header, path_tail, send_json
 from tocsin.api.ingest.common import RETRY, STORAGE, encode
 from tocsin.engine.writer import StorageError
 from tocsin.heartbeats.service import PingResult, ping
+from tocsin.inputs import ROUTING_KEY, is_name
 from tocsin.runtime import Runtime
 from tocsin.store.schema import heartbeats
 
@@ -42,7 +43,9 @@ def heartbeat_routes(runtime: Runtime) -> dict[str, Handler]:
             await send_json(send, 405, _NOT_ALLOWED)
             return
         key, _, action = path_tail(scope, "/v1/heartbeats/").partition("/")
-        if action != "ping" or not key:
+        # A key or name no heartbeat can have is unknown without asking the database
+        # (which cannot even look up a NUL).
+        if action != "ping" or not ROUTING_KEY.fullmatch(key):
             await send_json(send, 404, _UNKNOWN)
             return
         try:
@@ -69,7 +72,7 @@ def heartbeat_routes(runtime: Runtime) -> dict[str, Handler]:
         if scheme.lower() != "geniekey" or not key.strip():
             await answer(401, {"message": "Could not authenticate", "code": 401})
             return
-        if action != "ping" or not name:
+        if action != "ping" or not is_name(name) or not ROUTING_KEY.fullmatch(key.strip()):
             await answer(404, {"message": "Heartbeat not found", "code": 404})
             return
         # The GenieKey must be this heartbeat's own key: a name alone proves nothing.

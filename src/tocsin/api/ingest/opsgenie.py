@@ -256,6 +256,8 @@ def _action_work(parsed: og.ParsedAction, route: Route, row: dict[str, Any], raw
 
 def _request_status(engine: Engine, request_id: str, route: Route) -> dict[str, Any] | None:
     """``data`` for GET /v2/alerts/requests/{id}, for this integration's requests only."""
+    if "\x00" in request_id:  # never a request id (PostgreSQL cannot even compare it)
+        return None
     with engine.connect() as conn:
         row = conn.execute(
             select(opsgenie_requests).where(

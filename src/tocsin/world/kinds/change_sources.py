@@ -17,12 +17,13 @@ from tocsin.store.schema import change_source_services, change_sources, services
 from tocsin.world.kind import TableKind
 from tocsin.world.plan import Change
 from tocsin.world.records import FieldSpec, Ids, Record
-from tocsin.world.spec import Name, NamedSpec, RoutingKey
+from tocsin.world.spec import Name, NamedSpec, OriginName, RoutingKey
 
 
 class ChangeSourceSpec(NamedSpec):
     """A change source, as written under ``change_sources:``."""
 
+    name: OriginName
     description: str = ""
     key: RoutingKey | None = None
     services: list[Name] = Field(default_factory=list)

@@ -22,6 +22,7 @@ from sqlalchemy import Connection, delete, select
 from tocsin.core.durations import format_duration, parse_duration
 from tocsin.heartbeats.service import TIMER_KIND
 from tocsin.ids import new_secret
+from tocsin.inputs import check_duration
 from tocsin.store.schema import heartbeats, services, timers
 from tocsin.store.timers import arm_within
 from tocsin.world.kind import TableKind
@@ -41,7 +42,12 @@ def _positive(value: str) -> str:
     return value
 
 
-Duration = Annotated[int | str, AfterValidator(_canonical)]
+def _bounded(value: str) -> str:
+    check_duration(parse_duration(value))
+    return value
+
+
+Duration = Annotated[int | str, AfterValidator(_canonical), AfterValidator(_bounded)]
 
 
 class HeartbeatSpec(NamedSpec):

@@ -13,13 +13,16 @@ covers them, so a shortened or deleted window never keeps alerts held until its 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 from sqlalchemy import Connection, select
 
 from tocsin.alerts.holds import release_held_by
+from tocsin.core.durations import parse_duration
 from tocsin.core.suppression import window_from_definition
+from tocsin.inputs import check_duration
+from tocsin.schedules.store_definition import Instant, TimeZone
 from tocsin.store.schema import maintenance_windows
 from tocsin.world.kind import TableKind
 from tocsin.world.plan import Change
@@ -41,18 +44,23 @@ FIELDS = (
 )
 
 
+def _bounded(value: str) -> str:
+    check_duration(parse_duration(value))
+    return value
+
+
 class MaintenanceWindowSpec(NamedSpec):
     """A maintenance window, as written under ``maintenance_windows:``."""
 
     services: list[Name] = Field(min_length=1)
-    matchers: list[str] = Field(default_factory=list)
-    time_zone: str = "UTC"
-    start: str | None = None  # one-off: ISO 8601 with an offset
-    end: str | None = None
-    cron: str | None = None  # recurring: a cron expression in time_zone...
+    matchers: list[Annotated[str, Field(max_length=1000)]] = Field(default_factory=list)
+    time_zone: TimeZone = "UTC"
+    start: Instant | None = None  # one-off: ISO 8601 with an offset
+    end: Instant | None = None
+    cron: Annotated[str, Field(max_length=200)] | None = None  # recurring: cron in time_zone...
     days: list[Weekday] | None = None  # ...or weekdays (default every day)
-    at: str | None = None  # ...and a start time, "01:00"
-    duration: str | None = None  # recurring: "2h"
+    at: Annotated[str, Field(max_length=5)] | None = None  # ...and a start time, "01:00"
+    duration: Annotated[str, AfterValidator(_bounded)] | None = None  # recurring: "2h"
     on_end: Literal["reevaluate", "resolve"] = "reevaluate"
 
     @model_validator(mode="after")

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, select
 
+from tocsin.inputs import STORED
 from tocsin.schedules.store_definition import ScheduleDefinition
 from tocsin.store.schema import schedule_overrides, schedules
 from tocsin.world.document import World
@@ -68,7 +69,7 @@ class Schedules(TableKind):
         return [
             Record(
                 (row.name,),
-                _values(ScheduleDefinition.model_validate(row.definition)),
+                _values(ScheduleDefinition.model_validate(row.definition, context=STORED)),
                 id=row.id,
             )
             for row in rows
@@ -89,6 +90,7 @@ class Schedules(TableKind):
     def export(self, records: Sequence[Record], doc: dict[str, Any]) -> None:
         """Each schedule as written, fields at their defaults left out."""
         for record in records:
-            spec = ScheduleDefinition.model_validate({f: record.values[f] for f in DEFINITION})
+            values = {f: record.values[f] for f in DEFINITION}
+            spec = ScheduleDefinition.model_validate(values, context=STORED)
             item = spec.model_dump(exclude_defaults=True, exclude_none=True)
             doc.setdefault(self.section, []).append({"name": record.key[0], **item})

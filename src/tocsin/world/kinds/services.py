@@ -17,6 +17,7 @@ from tocsin.core.durations import format_duration, parse_duration
 from tocsin.core.grouping import GroupingMode
 from tocsin.ingest.generic import GenericMapping
 from tocsin.ingest.registry import INTEGRATION_TYPES
+from tocsin.inputs import check_duration
 from tocsin.store.schema import services, teams
 from tocsin.world.kind import TableKind
 from tocsin.world.plan import Change
@@ -25,6 +26,7 @@ from tocsin.world.spec import (
     Link,
     Name,
     NamedSpec,
+    OriginName,
     RoutingKey,
     Spec,
     at_least,
@@ -36,6 +38,7 @@ from tocsin.world.spec import (
 class IntegrationSpec(NamedSpec):
     """An integration, as written under its service's ``integrations:``."""
 
+    name: OriginName
     type: Annotated[str, AfterValidator(one_of(INTEGRATION_TYPES))]
     key: RoutingKey | None = None
     rate_limit_per_minute: Annotated[int, AfterValidator(at_least(1))] | None = None
@@ -50,7 +53,7 @@ class IntegrationSpec(NamedSpec):
 
 def canonical_duration(value: str) -> str:
     """``90s`` → ``1m30s``: one spelling per duration, so plans only show real changes."""
-    length = parse_duration(value)
+    length = check_duration(parse_duration(value))
     if length.total_seconds() <= 0:
         raise ValueError("must be longer than zero")
     return format_duration(length)

@@ -16,6 +16,7 @@ from sqlalchemy import Connection
 
 from tocsin.contacts.service import forget_unlisted
 from tocsin.ids import new_secret
+from tocsin.inputs import MAX_NAME
 from tocsin.schedules.store_definition import TimeZone
 from tocsin.store.schema import users
 from tocsin.world.kind import TableKind
@@ -48,8 +49,8 @@ class ContactMethodSpec(Spec):
 class UserSpec(NamedSpec):
     """A user, as written under ``users:``."""
 
-    full_name: str = ""
-    email: Annotated[str, AfterValidator(_email)] = ""
+    full_name: Annotated[str, Field(max_length=MAX_NAME)] = ""
+    email: Annotated[str, Field(max_length=320), AfterValidator(_email)] = ""  # RFC 5321
     time_zone: TimeZone = "UTC"
     contact_methods: list[ContactMethodSpec] = Field(default_factory=list)
 
