@@ -306,6 +306,7 @@ def test_a_stored_schedule_that_cannot_be_computed_does_not_break_the_others(
     assert answers["primary"]["users"] == ["alice"]
     assert answers["primary"]["error"] is None
     assert (answers["old-names"]["users"], answers["old-names"]["error"]) == (["alice"], None)
+    assert layers.status_code == 200, layers.text
     assert [layer["name"] for layer in layers.json()] == ["Weekly primary", "a\x00b"]
     assert answers["legacy"]["users"] == []
     assert "cannot be computed" in answers["legacy"]["error"]

@@ -133,7 +133,7 @@ def load_definition(conn: Connection, name: str) -> tuple[str, ScheduleDefinitio
     ).first()
     if row is None:
         raise ScheduleError(404, "not_found", f"no schedule named {name!r}")
-    return row.id, ScheduleDefinition.model_validate(row.definition)
+    return row.id, ScheduleDefinition.model_validate(row.definition, context=STORED)
 
 
 def api_overrides_page(
