@@ -141,5 +141,5 @@ def get_alert(conn: Connection, alert_id: str, *, max_events: int = 500) -> Aler
 def _payload(raw: str) -> Any:
     try:
         return msgspec.json.decode(raw)
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, RecursionError):  # cut short, or too deep to read back
         return raw
