@@ -179,6 +179,18 @@ def _cap(value: Any, room: int) -> Any:
     return value
 
 
+def at_most(count: int) -> AfterValidator:
+    """A validator for lists: at most ``count`` items when written (reads are not bound:
+    what was stored before the bound stays readable)."""
+
+    def check(value: list[Any], info: ValidationInfo) -> list[Any]:
+        if writing(info) and len(value) > count:
+            raise ValueError(f"at most {count} items (got {len(value)})")
+        return value
+
+    return AfterValidator(check)
+
+
 def nul_in(value: Any, path: str = "") -> str | None:
     """Where in ``value`` (a string, or lists and mappings of them) a NUL is, if anywhere.
 
