@@ -118,14 +118,22 @@ def check_time_zone(value: str) -> str:
     raise ValueError(f"unknown time zone {shown(value)} (an IANA name such as Europe/Berlin)")
 
 
-def check_name(value: str) -> str:
-    """``value`` when it is a name by the one rule (see the module docstring)."""
+def check_reference(value: str) -> str:
+    """``value`` when it can name an object elsewhere (or title a link): not empty, no
+    spaces around it, at most ``MAX_NAME`` characters. Whether the object exists, or
+    whether its own name is a name, is for the caller."""
     if not value:
         raise ValueError("must not be empty")
     if value != value.strip():
         raise ValueError("must not start or end with spaces")
     if len(value) > MAX_NAME:
         raise ValueError(f"must be at most {MAX_NAME} characters")
+    return value
+
+
+def check_name(value: str) -> str:
+    """``value`` when it is a name by the one rule (see the module docstring)."""
+    check_reference(value)
     if not _NAME.fullmatch(value):
         raise ValueError(f"may hold only {NAME_CHARACTERS}, so it fits in a URL")
     return value
