@@ -17,6 +17,9 @@ later read fail:
   ``. _ : @ -``, so it can stand in a URL path (``/api/v1/users/{name}``) or a query
   parameter unescaped, and never reads as a path separator, a query or a fragment.
 - **Text** holds no NUL: PostgreSQL cannot store it in a text column.
+- **JSON** (an event's body, and so its details) is at most ``MAX_JSON_DEPTH`` levels
+  deep: the API's serializer stops at about 250, so deeper details stored by ingest
+  made every listing that showed them fail.
 
 Documents stored before a rule existed are read with ``context=STORED``, which relaxes
 the rules that only say what may be *written* (names, the instant range, turn lengths,
@@ -54,6 +57,9 @@ ROUTING_KEY = re.compile(r"[A-Za-z0-9_-]{16,128}")
 
 MAX_TIME_ZONE = 64  # the longest IANA name has 32 characters
 _TIME_ZONE = re.compile(r"[A-Za-z0-9_+-]+(?:/[A-Za-z0-9_+-]+)*")
+
+MAX_JSON_DEPTH = 100
+TOO_DEEP = f"(nested more than {MAX_JSON_DEPTH} levels deep)"
 
 # Validation context for documents read back from the database (see the module docstring).
 STORED: Mapping[str, Any] = {"stored": True}
@@ -112,14 +118,22 @@ def check_time_zone(value: str) -> str:
     raise ValueError(f"unknown time zone {shown(value)} (an IANA name such as Europe/Berlin)")
 
 
-def check_name(value: str) -> str:
-    """``value`` when it is a name by the one rule (see the module docstring)."""
+def check_reference(value: str) -> str:
+    """``value`` when it can name an object elsewhere (or title a link): not empty, no
+    spaces around it, at most ``MAX_NAME`` characters. Whether the object exists, or
+    whether its own name is a name, is for the caller."""
     if not value:
         raise ValueError("must not be empty")
     if value != value.strip():
         raise ValueError("must not start or end with spaces")
     if len(value) > MAX_NAME:
         raise ValueError(f"must be at most {MAX_NAME} characters")
+    return value
+
+
+def check_name(value: str) -> str:
+    """``value`` when it is a name by the one rule (see the module docstring)."""
+    check_reference(value)
     if not _NAME.fullmatch(value):
         raise ValueError(f"may hold only {NAME_CHARACTERS}, so it fits in a URL")
     return value
@@ -142,6 +156,47 @@ def check_written_name(value: str, info: ValidationInfo) -> str:
     if not value:
         raise ValueError("must not be empty")
     return value
+
+
+def json_too_deep(value: Any, limit: int = MAX_JSON_DEPTH) -> bool:
+    """True when decoded JSON nests lists and objects more than ``limit`` levels deep."""
+    if type(value) is not dict and type(value) is not list:
+        return False
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        for child in node.values() if type(node) is dict else node:
+            if type(child) is dict or type(child) is list:
+                if depth >= limit:
+                    return True
+                stack.append((child, depth + 1))
+    return False
+
+
+def capped_json(value: Any, limit: int = MAX_JSON_DEPTH) -> Any:
+    """``value`` with whatever lies deeper than ``limit`` levels replaced by ``TOO_DEEP``
+    (for JSON stored before ingest refused it; the value itself when it is not too deep)."""
+    return _cap(value, limit) if json_too_deep(value, limit) else value
+
+
+def _cap(value: Any, room: int) -> Any:
+    if type(value) is dict:
+        return {k: _cap(v, room - 1) for k, v in value.items()} if room > 0 else TOO_DEEP
+    if type(value) is list:
+        return [_cap(v, room - 1) for v in value] if room > 0 else TOO_DEEP
+    return value
+
+
+def at_most(count: int) -> AfterValidator:
+    """A validator for lists: at most ``count`` items when written (reads are not bound:
+    what was stored before the bound stays readable)."""
+
+    def check(value: list[Any], info: ValidationInfo) -> list[Any]:
+        if writing(info) and len(value) > count:
+            raise ValueError(f"at most {count} items (got {len(value)})")
+        return value
+
+    return AfterValidator(check)
 
 
 def nul_in(value: Any, path: str = "") -> str | None:
@@ -188,5 +243,7 @@ class TextModel(BaseModel):
 
 # Pydantic types: the same rules as annotations for the API's and the world file's models.
 Instant = Annotated[datetime, AfterValidator(check_instant)]
+# JSON read back for a response: what ingest stored before MAX_JSON_DEPTH is cut to fit.
+StoredJson = Annotated[Any, AfterValidator(capped_json)]
 TimeZoneName = Annotated[str, AfterValidator(check_time_zone)]
 Name = Annotated[str, AfterValidator(check_name)]

@@ -214,6 +214,18 @@ BAD_DEFINITIONS = [
         "shadows.0.end", lambda t: {**DEFINITION, "shadows": [{"user": "bob", **SPAN, "end": t}]}
     ),
     (
+        "51 layers",
+        {**DEFINITION, "layers": [{**LAYER, "name": f"l{i}"} for i in range(51)]},
+        "layers",
+        "at most 50 items",
+    ),
+    (
+        "501 participants",
+        with_rotation(participants=["alice", "bob"] * 250 + ["alice"]),
+        "layers.0.rotation.participants",
+        "at most 500 items",
+    ),
+    (
         "turn 99999999999w",
         with_rotation(turn="99999999999w"),
         "layers.0.rotation.turn",

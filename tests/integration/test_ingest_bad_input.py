@@ -368,3 +368,45 @@ def test_change_events_of_a_source_with_a_long_legacy_name_are_stored(
         finally:
             server.stop()
     assert response.status_code == 202, response.text
+
+
+PAYLOAD = {"summary": "s", "source": "s", "severity": "info"}
+
+
+def nested(body: dict[str, Any], depth: int) -> str:
+    """``body`` as JSON, its "DEEP" value replaced by lists ``depth`` levels deep."""
+    return json.dumps(body).replace('"DEEP"', "[" * depth + "]" * depth)
+
+
+# Bodies the decoder could read but the API could not show again: its serializer stops
+# about 250 levels down, so one stored alert with such details made GET /api/v1/alerts
+# answer 500 for everyone.
+DEEP_BODIES = [
+    (
+        "/v2/enqueue",
+        nested({**VALID, "payload": {**PAYLOAD, "custom_details": "DEEP"}}, 300),
+        400,
+    ),
+    (
+        f"/v1/alertmanager/{AM_KEY}",
+        nested({"version": "4", "receiver": "DEEP", "alerts": []}, 150),
+        400,
+    ),
+    (f"/v1/webhook/{WEBHOOK_KEY}", nested({"title": "t", "id": "deep", "x": "DEEP"}, 101), 400),
+    ("/v2/alerts", nested({"message": "m", "details": "DEEP"}, 500), 400),
+]
+
+
+@pytest.mark.parametrize(("path", "body", "status"), DEEP_BODIES, ids=[b[0] for b in DEEP_BODIES])
+def test_a_body_nested_deeper_than_any_read_can_show_is_refused(
+    tocsin: Tocsin, path: str, body: str, status: int
+) -> None:
+    response = httpx.post(
+        f"{tocsin.url}{path}",
+        content=body.encode(),
+        headers={**JSON, "Authorization": f"GenieKey {OG_KEY}"},
+    )
+    assert response.status_code == status, response.text
+    assert "nested more than 100 levels deep" in response.text
+    with tocsin.api() as api:
+        assert api.get("/api/v1/alerts", params={"limit": 500}).status_code == 200

@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tocsin.alerts.models import AlertOut
 from tocsin.inputs import (
     EARLIEST,
     LATEST,
+    MAX_JSON_DEPTH,
     OUT_OF_RANGE,
+    TOO_DEEP,
+    capped_json,
     check_instant,
     check_name,
     check_time_zone,
     is_name,
+    json_too_deep,
     nul_in,
     parse_instant_text,
     reject_nul,
@@ -123,3 +129,34 @@ def test_a_nul_anywhere_in_a_value_is_found_with_its_place() -> None:
     assert nul_in(["fine", 3, None]) is None
     with pytest.raises(ValueError, match=r"NUL character \(at a\[1\]\.b\)"):
         reject_nul({"a": ["ok", {"b": "x\x00"}]})
+
+
+def test_json_stored_deeper_than_the_rule_is_cut_when_read_back() -> None:
+    """An alert stored before ingest refused such details serializes (the API's
+    serializer stops at about 250 levels), its deepest levels replaced by a note."""
+    deep: list[object] = []
+    for _ in range(400):
+        deep = [deep]
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    alert = AlertOut(
+        id="a",
+        service_id="s",
+        service="web",
+        integration_id="i",
+        incident_id=None,
+        dedup_key="k",
+        status="triggered",
+        summary="s",
+        source="s",
+        severity="info",
+        custom_details={"deep": deep},
+        occurrences=1,
+        created_at=now,
+        last_seen_at=now,
+    )
+    shown = alert.model_dump_json()
+    assert TOO_DEEP in shown
+    details = json.dumps(alert.custom_details)
+    assert details.count("[") == MAX_JSON_DEPTH - 1  # under the details object
+    assert capped_json({"flat": [1, 2]}) == {"flat": [1, 2]}
+    assert not json_too_deep("text")

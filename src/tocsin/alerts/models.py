@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from pydantic import BaseModel, Field
+
+from tocsin.inputs import StoredJson
 
 
 class AlertEventOut(BaseModel):
@@ -16,7 +17,7 @@ class AlertEventOut(BaseModel):
     integration_id: str
     action: str = Field(description="trigger, acknowledge or resolve")
     outcome: str = Field(description="created, appended, acknowledged, resolved or ignored")
-    payload: Any = Field(description="the payload as received (size-limited)")
+    payload: StoredJson = Field(description="the payload as received (size-limited)")
 
 
 class AlertOut(BaseModel):
@@ -35,7 +36,7 @@ class AlertOut(BaseModel):
     component: str | None = None
     group: str | None = None
     class_name: str | None = Field(default=None, description="PagerDuty's payload.class")
-    custom_details: Any = None
+    custom_details: StoredJson = None
     labels: dict[str, str] = {}
     links: list[dict[str, str]] = []
     images: list[dict[str, str]] = []

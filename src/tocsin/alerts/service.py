@@ -162,5 +162,5 @@ def _events_page(
 def _payload(raw: str) -> Any:
     try:
         return msgspec.json.decode(raw)
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, RecursionError):  # cut short, or too deep to read back
         return raw

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import Connection, select
 
+from tocsin.inputs import StoredJson
 from tocsin.store.schema import changes, services
 
 RETENTION_DAYS = 90  # change records are never purged before this age
@@ -24,7 +24,7 @@ class ChangeOut(BaseModel):
     source: str | None
     occurred_at: datetime
     received_at: datetime
-    custom_details: Any = None
+    custom_details: StoredJson = None
     links: list[dict[str, str]] = []
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import msgspec
 
-from tocsin.inputs import OUT_OF_RANGE, check_instant
+from tocsin.inputs import MAX_JSON_DEPTH, OUT_OF_RANGE, check_instant, json_too_deep
 
 _decode = msgspec.json.Decoder().decode
 
@@ -28,8 +28,8 @@ class Problems:
 def decode_json_object(body: bytes) -> dict[str, Any] | str:
     """The body as a JSON object, or a message saying why it is not one.
 
-    Malformed JSON, invalid UTF-8, lone surrogates and nesting too deep for the decoder
-    all come back as messages, never as exceptions.
+    Malformed JSON, invalid UTF-8, lone surrogates and nesting deeper than any input may
+    (``tocsin.inputs.MAX_JSON_DEPTH``) all come back as messages, never as exceptions.
     """
     try:
         obj = _decode(body)
@@ -39,6 +39,9 @@ def decode_json_object(body: bytes) -> dict[str, Any] | str:
         return "Malformed JSON: nested too deeply"
     if not isinstance(obj, dict):
         return "Event must be a JSON object"
+    # Fewer brackets than levels allowed: no need to look (the usual, small event).
+    if body.count(b"{") + body.count(b"[") > MAX_JSON_DEPTH and json_too_deep(obj):
+        return f"JSON nested more than {MAX_JSON_DEPTH} levels deep"
     return obj
 
 

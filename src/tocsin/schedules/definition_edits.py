@@ -10,15 +10,17 @@ call before the revision's ``effective_from`` stays exactly as it was.
 from __future__ import annotations
 
 from datetime import datetime, time
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
+from tocsin.inputs import at_most
 from tocsin.schedules.layers import EditAnchor, change_participants, revise
 from tocsin.schedules.model import Layer, Revision, Rotation
 from tocsin.schedules.store import ScheduleError
 from tocsin.schedules.store_definition import (
+    MAX_PARTICIPANTS,
     Instant,
     LayerName,
     LayerSpec,
@@ -50,7 +52,9 @@ class LayerChange(Spec):
     """
 
     name: LayerName | None = None
-    participants: list[Name] | None = Field(default=None, min_length=1)
+    participants: Annotated[list[Name], at_most(MAX_PARTICIPANTS)] | None = Field(
+        default=None, min_length=1
+    )
     anchor: Literal["next_handoff", "continue", "restart"] | None = Field(
         default=None, description="with participants; default next_handoff"
     )

@@ -29,6 +29,7 @@ from tocsin.inputs import (
     MAX_DURATION,
     TextModel,
     TimeZoneName,
+    at_most,
     check_written_name,
     parse_instant_text,
     writing,
@@ -103,6 +104,9 @@ def _turn(value: str, info: ValidationInfo) -> str:
     return value
 
 
+# Every query computes every layer's turns: a schedule of 2,000 hourly layers took 100 s
+# to show 400 days. These bounds keep any stored schedule quick to compute.
+MAX_LAYERS, MAX_PARTICIPANTS = 50, 500
 _UNIT_HOURS = {TurnUnit.HOURS: 1, TurnUnit.DAYS: 24, TurnUnit.WEEKS: 168}
 
 
@@ -152,14 +156,14 @@ class WindowSpec(Spec):
 class RestrictionsSpec(Spec):
     """When a layer may have someone on call, read in ``time_zone`` (default: schedule's)."""
 
-    windows: list[WindowSpec] = Field(min_length=1)
+    windows: Annotated[list[WindowSpec], at_most(100)] = Field(min_length=1)
     time_zone: TimeZone | None = None
 
 
 class RotationSpec(Spec):
     """Participants in turn: ``turn`` long, handing off at ``handoff``, from ``start``."""
 
-    participants: list[Name] = Field(min_length=1)
+    participants: Annotated[list[Name], at_most(MAX_PARTICIPANTS)] = Field(min_length=1)
     turn: Annotated[str, AfterValidator(_turn)] | TurnSpec
     start: Instant
     handoff: WallTime | None = None
@@ -179,7 +183,7 @@ class LayerSpec(Spec):
 
     name: LayerName
     rotation: RotationSpec
-    revisions: list[RevisionSpec] = Field(default_factory=list)
+    revisions: Annotated[list[RevisionSpec], at_most(1000)] = Field(default_factory=list)
 
 
 class OverrideSpec(Spec):
@@ -204,9 +208,9 @@ class ScheduleDefinition(Spec):
 
     time_zone: TimeZone
     team: Name | None = None
-    layers: list[LayerSpec] = Field(min_length=1)
-    overrides: list[OverrideSpec] = Field(default_factory=list)
-    shadows: list[ShadowSpec] = Field(default_factory=list)
+    layers: Annotated[list[LayerSpec], at_most(MAX_LAYERS)] = Field(min_length=1)
+    overrides: Annotated[list[OverrideSpec], at_most(1000)] = Field(default_factory=list)
+    shadows: Annotated[list[ShadowSpec], at_most(100)] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _computable(self) -> ScheduleDefinition:

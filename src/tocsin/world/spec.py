@@ -14,7 +14,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, ConfigDict
 
-from tocsin.inputs import MAX_NAME, MAX_ORIGIN_NAME, ROUTING_KEY, TextModel
+from tocsin.inputs import MAX_ORIGIN_NAME, ROUTING_KEY, TextModel, check_reference
 from tocsin.inputs import Name as ObjectName
 
 
@@ -22,16 +22,6 @@ class Spec(TextModel):
     """Base of every model of the file (no string in it holds a NUL)."""
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
-
-
-def _name(value: str) -> str:
-    if not value:
-        raise ValueError("must not be empty")
-    if value != value.strip():
-        raise ValueError("must not start or end with spaces")
-    if len(value) > MAX_NAME:
-        raise ValueError(f"must be at most {MAX_NAME} characters")
-    return value
 
 
 def _routing_key(value: str) -> str:
@@ -86,7 +76,7 @@ def _origin_name(value: str) -> str:
     return value
 
 
-Name = Annotated[str, AfterValidator(_name)]
+Name = Annotated[str, AfterValidator(check_reference)]
 # The name of an integration or change source, which change events record as their origin.
 OriginName = Annotated[ObjectName, AfterValidator(_origin_name)]
 RoutingKey = Annotated[str, AfterValidator(_routing_key)]
