@@ -267,12 +267,16 @@ def test_a_schedule_that_could_not_be_computed_is_refused_on_every_write(
     with tocsin.api() as api:
         created = api.post("/api/v1/schedules", json={"name": "edge", **definition})
         replaced = api.put("/api/v1/schedules/primary", json=definition)
-        layer = {"name": "edge", **definition["layers"][0]}
-        added = api.post("/api/v1/schedules/primary/layers", json=layer)
+        # Only a bad layer is tried as a layer: a good one would be added to "primary"
+        # and change what every later test of this module's server sees.
+        layer_field = field.startswith("layers.0.")
+        if layer_field:
+            layer = {**definition["layers"][0], "name": "edge"}
+            added = api.post("/api/v1/schedules/primary/layers", json=layer)
         assert api.get("/api/v1/schedules/edge").status_code == 404
     refused(created, f"body.{field}", problem, "invalid_request")
     refused(replaced, f"body.{field}", problem, "invalid_request")
-    if field.startswith("layers.0."):
+    if layer_field:
         refused(added, f"body.{field.removeprefix('layers.0.')}", problem, "invalid_request")
     still_reads(tocsin)
     with tocsin.api() as api:
