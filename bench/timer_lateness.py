@@ -163,7 +163,7 @@ def _sleep_until(when: datetime) -> None:
 def render(results: dict[str, list[RunResult]], window: int, runs: int, command: str) -> str:
     """The ``timers`` section of docs/benchmarks.md."""
     lines = [
-        "## Timer lateness (`bench/timer_lateness.py`)",
+        f"## Timer lateness, {PENDING:,} timers due over {window} s (`bench/timer_lateness.py`)",
         "",
         machine_line(),
         "",
@@ -210,6 +210,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--window", type=int, default=20, help="seconds each set comes due over")
     parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--section", default="timers", help="docs/benchmarks.md section")
     args = parser.parse_args(argv)
     results: dict[str, list[RunResult]] = {}
     with tempfile.TemporaryDirectory(prefix="tocsin-timer-bench-") as tmp:
@@ -228,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
     command = "python -m bench.timer_lateness " + " ".join(sys.argv[1:] if argv is None else argv)
     body = render(results, args.window, args.runs, command.strip())
     print(body)
-    write_section("timers", body)
+    write_section(args.section, body)
     return 0
 
 

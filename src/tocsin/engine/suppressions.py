@@ -7,6 +7,7 @@ alerts within that delay. The decision itself is ``core.suppression.suppression_
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -25,6 +26,8 @@ from tocsin.core.suppression import (
     window_from_definition,
 )
 from tocsin.store.batch import Batch
+
+log = logging.getLogger(__name__)
 
 
 class SuppressionDirectory:
@@ -78,7 +81,13 @@ class SuppressionDirectory:
         for name, text in cur.fetchall():
             definition = _json(text)
             sids = frozenset(ids[s] for s in definition.get("services", []) if s in ids)
-            windows.append(window_from_definition({**definition, "name": name}, sids))
+            try:
+                windows.append(window_from_definition({**definition, "name": name}, sids))
+            except (ValueError, KeyError, OverflowError) as error:
+                # Stored by an older release under looser rules: one such window must not
+                # leave every other window and silence unread.
+                log.error("maintenance window %r cannot be read (%s); ignoring it", name, error)
+                continue
             on_end[name] = definition.get("on_end") or "reevaluate"
         cur.execute(
             "SELECT id, matchers, starts_at, ends_at, created_by, comment, service_ids "
