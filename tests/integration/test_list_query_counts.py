@@ -16,15 +16,16 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, event, func, select
 
-from tocsin.catalog import users
-from tocsin.catalog.service import list_integrations
 from tocsin.core.events import Action, AlertEvent
 from tocsin.core.paging import Page
+from tocsin.directory import users
+from tocsin.directory.services import list_integrations
 from tocsin.engine.writer import GroupCommitWriter
 from tocsin.heartbeats.queries import list_heartbeats
 from tocsin.incidents.service import list_incidents
 from tocsin.ingest.routing import KeyDirectory
-from tocsin.schedules import store, store_edits, store_views, swaps
+from tocsin.schedules.store import edits, swaps, views
+from tocsin.schedules.store import schedules as store
 from tocsin.silences.service import create_silence, list_silences
 from tocsin.silences.windows import list_windows
 from tocsin.store.schema import alerts, schedule_overrides, schedule_swaps, silences
@@ -130,12 +131,12 @@ LISTS: dict[str, Lister] = {
     "maintenance windows": lambda conn: list_windows(conn, NOW),
     "silences": lambda conn: list_silences(conn, NOW),
     "users": lambda conn: users.list_users(conn),
-    "schedules": lambda conn: store_views.list_schedule_summaries(conn),
-    "who is on call": lambda conn: store_views.on_call_everywhere(conn, T0),
-    "overrides": lambda conn: store_views.overrides(conn, "rota"),
+    "schedules": lambda conn: views.list_schedule_summaries(conn),
+    "who is on call": lambda conn: views.on_call_everywhere(conn, T0),
+    "overrides": lambda conn: views.overrides(conn, "rota"),
     "swap requests": lambda conn: swaps.list_swaps(conn, schedule="rota"),
-    "layers": lambda conn: store_edits.list_layers(conn, "stack"),
-    "fairness": lambda conn: store_views.fairness(conn, "rota", T0, T0 + timedelta(days=60)),
+    "layers": lambda conn: edits.list_layers(conn, "stack"),
+    "fairness": lambda conn: views.fairness(conn, "rota", T0, T0 + timedelta(days=60)),
     "incidents": lambda conn: Page(list_incidents(conn, limit=100).incidents, None),
 }
 

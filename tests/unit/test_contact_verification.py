@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tocsin.channels import ChannelNotConfigured, ContactMethod, InvalidAddress, channel_for
-from tocsin.channels.email import EmailChannel, SmtpConfig, send_email, verification_email
-from tocsin.channels.webhook import WebhookChannel, post_json
-from tocsin.contacts.verification import (
+from tocsin.notify.channels import ChannelNotConfigured, ContactMethod, InvalidAddress, channel_for
+from tocsin.notify.channels.email import EmailChannel, SmtpConfig, send_email, verification_email
+from tocsin.notify.channels.webhook import WebhookChannel, post_json
+from tocsin.notify.contacts.verification import (
     CODE_TTL,
     MAX_ATTEMPTS,
     RESEND_AFTER,

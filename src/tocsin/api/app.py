@@ -20,22 +20,13 @@ from starlette.routing import Mount
 from tocsin import __version__
 from tocsin.alerts import holds
 from tocsin.alerts.ingest_store import IngestStore
-from tocsin.api import (
-    ical,
-    v1,
-    v1_heartbeats,
-    v1_schedule_edits,
-    v1_schedules,
-    v1_silences,
-    v1_timers,
-    v1_users,
-    v1_windows,
-)
+from tocsin.api import ical
 from tocsin.api.asgi import IngestDispatcher
 from tocsin.api.errors import install_error_handlers, json_response
 from tocsin.api.ingest.openapi import INGEST_PATHS
 from tocsin.api.ingest.routes import ingest_routes
 from tocsin.api.parameters import no_nul_in_parameters
+from tocsin.api.rest import ROUTERS
 from tocsin.clock import Clock, SystemClock
 from tocsin.core.events import AlertEvent
 from tocsin.engine import retention
@@ -163,14 +154,8 @@ def create_app(
     )
     api.state.runtime = runtime
     install_error_handlers(api)
-    api.include_router(v1.router)
-    api.include_router(v1_heartbeats.router)
-    api.include_router(v1_silences.router)
-    api.include_router(v1_windows.router)
-    api.include_router(v1_schedules.router)
-    api.include_router(v1_schedule_edits.router)
-    api.include_router(v1_users.router)
-    api.include_router(v1_timers.router)
+    for router in ROUTERS:
+        api.include_router(router)
     api.include_router(ical.router)
     _add_operational_routes(api, runtime)
     _document_ingest_routes(api)

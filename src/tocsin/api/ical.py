@@ -11,12 +11,13 @@ import asyncio
 from fastapi import APIRouter, Response
 
 from tocsin.api.errors import ApiError
-from tocsin.api.v1 import RuntimeDep
-from tocsin.catalog.users import user_by_feed_token
+from tocsin.api.rest.deps import RuntimeDep
+from tocsin.directory.users import user_by_feed_token
+from tocsin.schedules.errors import ScheduleError
 from tocsin.schedules.final import final_schedule
 from tocsin.schedules.ical import feed_window, schedule_calendar, shifts_calendar
-from tocsin.schedules.store import ScheduleError, computed, schedule_by_feed_token
-from tocsin.schedules.store_views import user_shifts
+from tocsin.schedules.store.schedules import computed, schedule_by_feed_token
+from tocsin.schedules.store.views import user_shifts
 
 router = APIRouter(tags=["schedules"])
 

@@ -105,7 +105,7 @@ def token_create(
     ctx: typer.Context, name: Annotated[str, typer.Option(help="who or what uses it")]
 ) -> None:
     """Create an API token; it is printed once and only its hash is stored."""
-    from tocsin.auth.tokens import create_token
+    from tocsin.directory.tokens import create_token
     from tocsin.inputs import MAX_NAME
 
     if not name.strip() or len(name) > MAX_NAME:
@@ -201,8 +201,8 @@ def demo(
     port: Annotated[int, typer.Option(help="port")] = 8080,
 ) -> None:
     """Create the database, apply the demo world, make an admin token, and serve."""
-    from tocsin.auth.tokens import create_token
-    from tocsin.catalog.service import list_change_sources, list_integrations
+    from tocsin.directory.services import list_change_sources, list_integrations
+    from tocsin.directory.tokens import create_token
     from tocsin.heartbeats.queries import list_heartbeats
     from tocsin.store.migrate import upgrade
     from tocsin.world import WorldFileError, apply_world, load_world_file

@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from tocsin.alerts import service as alert_service
 from tocsin.alerts.models import AlertEventOut
-from tocsin.catalog import service as catalog
 from tocsin.cli.context import console, fail, print_json, print_table, state
 from tocsin.core.paging import MAX_LIMIT, Page, every_page
+from tocsin.directory import services as catalog
 from tocsin.incidents import service as incident_service
 from tocsin.ingest.generic import GenericMapping
 from tocsin.ingest.preview import preview

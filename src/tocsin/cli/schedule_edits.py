@@ -13,8 +13,9 @@ from tocsin.cli.context import console, print_json, print_table
 from tocsin.cli.schedules import JsonFlag, instant_option, run_store
 from tocsin.clock import SystemClock
 from tocsin.core.paging import MAX_LIMIT, every_page
-from tocsin.schedules import store, store_views, swaps
-from tocsin.schedules.swaps import SwapOut, SwapStatus
+from tocsin.schedules.store import schedules as store
+from tocsin.schedules.store import swaps, views
+from tocsin.schedules.store.swaps import SwapOut, SwapStatus
 
 swap_app = typer.Typer(
     help="Swap requests: request, accept, decline, cancel, list.", no_args_is_help=True
@@ -204,9 +205,7 @@ def list_overrides_command(
     found = run_store(
         ctx,
         lambda conn: every_page(
-            lambda cursor: store_views.overrides(
-                conn, schedule, lo, hi, limit=MAX_LIMIT, cursor=cursor
-            )
+            lambda cursor: views.overrides(conn, schedule, lo, hi, limit=MAX_LIMIT, cursor=cursor)
         ),
     )
     if as_json:

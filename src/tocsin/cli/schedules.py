@@ -14,8 +14,8 @@ from tocsin.clock import SystemClock
 from tocsin.core.paging import MAX_LIMIT, every_page
 from tocsin.core.wallclock import as_zone
 from tocsin.inputs import parse_instant_text
-from tocsin.schedules import store_views
-from tocsin.schedules.store import ScheduleError
+from tocsin.schedules.errors import ScheduleError
+from tocsin.schedules.store import views
 
 schedule_app = typer.Typer(
     help="On-call schedules: list, preview, fairness, check, swaps, overrides.",
@@ -63,12 +63,10 @@ def oncall_command(
     answers = run_store(
         ctx,
         lambda conn: (
-            [store_views.on_call(conn, when, schedule=schedule)]
+            [views.on_call(conn, when, schedule=schedule)]
             if schedule is not None
             else every_page(
-                lambda cursor: store_views.on_call_everywhere(
-                    conn, when, limit=MAX_LIMIT, cursor=cursor
-                )
+                lambda cursor: views.on_call_everywhere(conn, when, limit=MAX_LIMIT, cursor=cursor)
             )
         ),
     )
@@ -93,7 +91,7 @@ def list_command(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     found = run_store(
         ctx,
         lambda conn: every_page(
-            lambda cursor: store_views.list_schedule_summaries(conn, limit=MAX_LIMIT, cursor=cursor)
+            lambda cursor: views.list_schedule_summaries(conn, limit=MAX_LIMIT, cursor=cursor)
         ),
     )
     if as_json:
@@ -123,11 +121,11 @@ def preview_command(
 ) -> None:
     """Shifts and gaps between --from and --to, in the schedule's own time zone."""
     lo, hi = _period(start, end)
-    shifts = run_store(ctx, lambda conn: store_views.schedule_shifts(conn, name, lo, hi))
+    shifts = run_store(ctx, lambda conn: views.schedule_shifts(conn, name, lo, hi))
     if as_json:
         print_json(shifts)
         return
-    zone = run_store(ctx, lambda conn: store_views.schedule_detail(conn, name)).time_zone
+    zone = run_store(ctx, lambda conn: views.schedule_detail(conn, name)).time_zone
     rows = [
         (_local(s.start, zone), _local(s.end, zone), s.user, s.layer or s.source)
         for s in shifts.shifts
@@ -158,7 +156,7 @@ def fairness_command(
     found = run_store(
         ctx,
         lambda conn: every_page(
-            lambda cursor: store_views.fairness(conn, name, lo, hi, limit=MAX_LIMIT, cursor=cursor)
+            lambda cursor: views.fairness(conn, name, lo, hi, limit=MAX_LIMIT, cursor=cursor)
         ),
     )
     if as_json:
@@ -180,7 +178,7 @@ def check_command(
 ) -> None:
     """Coverage gaps in the next --days days and users without a verified contact method."""
     now = SystemClock().now()
-    check = run_store(ctx, lambda conn: store_views.coverage_check(conn, now, days))
+    check = run_store(ctx, lambda conn: views.coverage_check(conn, now, days))
     if as_json:
         print_json(check)
     else:

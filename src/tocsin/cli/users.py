@@ -9,8 +9,8 @@ import typer
 
 from tocsin.cli.context import console, fail, print_json, state
 from tocsin.clock import SystemClock
-from tocsin.contacts import service as contacts
-from tocsin.contacts.service import ContactError
+from tocsin.notify.contacts import service as contacts
+from tocsin.notify.contacts.service import ContactError
 
 user_app = typer.Typer(help="Users: verify their contact methods.", no_args_is_help=True)
 JsonFlag = Annotated[bool, typer.Option("--json", help="print JSON instead of a sentence")]

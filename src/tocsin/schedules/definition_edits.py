@@ -16,10 +16,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from tocsin.inputs import at_most
-from tocsin.schedules.layers import EditAnchor, change_participants, revise
-from tocsin.schedules.model import Layer, Revision, Rotation
-from tocsin.schedules.store import ScheduleError
-from tocsin.schedules.store_definition import (
+from tocsin.schedules.definition import (
     MAX_PARTICIPANTS,
     Instant,
     LayerName,
@@ -33,6 +30,9 @@ from tocsin.schedules.store_definition import (
     to_layer,
     to_rotation,
 )
+from tocsin.schedules.errors import ScheduleError
+from tocsin.schedules.layers import EditAnchor, change_participants, revise
+from tocsin.schedules.model import Layer, Revision, Rotation
 
 
 class NewLayer(LayerSpec):

@@ -15,10 +15,12 @@ from typing import Any
 
 import msgspec
 from sqlalchemy import Connection
+from sqlalchemy import delete as sa_delete
 
 from tocsin.core.events import AlertEvent
 from tocsin.ids import new_id
 from tocsin.store.batch import Batch
+from tocsin.store.schema import timers
 
 _json = msgspec.json.Encoder().encode
 NOTIFY_CHANNEL = "tocsin_timers"
@@ -129,6 +131,11 @@ def arm_within(conn: Connection, **timer: Any) -> None:
         arm(Batch(raw, conn.dialect.name), cur, **timer)
     finally:
         cur.close()
+
+
+def disarm_within(conn: Connection, kind: str, subject: str) -> None:
+    """Drop ``subject``'s ``kind`` timer in ``conn``'s transaction (its subject is deleted)."""
+    conn.execute(sa_delete(timers).where(timers.c.kind == kind, timers.c.subject == subject))
 
 
 def next_due(store: Batch, cur: Any) -> datetime | None:

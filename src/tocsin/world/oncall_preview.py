@@ -9,9 +9,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection
 
 from tocsin.schedules import final_schedule
+from tocsin.schedules.definition import to_schedule
+from tocsin.schedules.errors import ScheduleError
 from tocsin.schedules.oncall_diff import oncall_changes
-from tocsin.schedules.store import ScheduleError, computed, load_schedules
-from tocsin.schedules.store_definition import to_schedule
+from tocsin.schedules.store.schedules import computed, load_schedules
 from tocsin.world.document import World
 from tocsin.world.kinds.schedules import ScheduleSpec
 

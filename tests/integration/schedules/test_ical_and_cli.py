@@ -12,7 +12,7 @@ from icalendar import Calendar
 from tests.integration.conftest import Tocsin
 from tests.support.server import run_cli
 from tocsin.schedules import final_schedule
-from tocsin.schedules.store import load_schedule
+from tocsin.schedules.store.schedules import load_schedule
 from tocsin.store.db import create_db_engine
 
 

@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import Engine, select
 
 from tocsin.schedules import on_call_at
-from tocsin.schedules.store import ScheduleError, add_override, load_schedule
+from tocsin.schedules.errors import ScheduleError
+from tocsin.schedules.store.schedules import add_override, load_schedule
 from tocsin.store.schema import schedule_overrides, team_members, users
 from tocsin.world import WorldFileError, apply_world, export_world, load_world_text
 

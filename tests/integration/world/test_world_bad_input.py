@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import Engine, func, select
 
-from tocsin.schedules.store_views import on_call_everywhere
+from tocsin.schedules.store.views import on_call_everywhere
 from tocsin.store.schema import schedules
 from tocsin.world import WorldFileError, apply_world, load_world_text
 

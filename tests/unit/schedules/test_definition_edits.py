@@ -11,6 +11,12 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from tocsin.schedules import final_schedule
+from tocsin.schedules.definition import (
+    LayerSpec,
+    ScheduleDefinition,
+    parse_instant,
+    to_schedule,
+)
 from tocsin.schedules.definition_edits import (
     LayerChange,
     NewLayer,
@@ -18,13 +24,7 @@ from tocsin.schedules.definition_edits import (
     change_layer,
     remove_layer,
 )
-from tocsin.schedules.store import ScheduleError
-from tocsin.schedules.store_definition import (
-    LayerSpec,
-    ScheduleDefinition,
-    parse_instant,
-    to_schedule,
-)
+from tocsin.schedules.errors import ScheduleError
 
 NOW = datetime(2026, 3, 4, 11, tzinfo=UTC)
 SEEN_FROM = datetime(2025, 12, 1, tzinfo=UTC)

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from tocsin.inputs import EARLIEST, LATEST
 from tocsin.schedules import final_schedule, on_call_at
-from tocsin.schedules.store_definition import ScheduleDefinition, to_schedule
+from tocsin.schedules.definition import ScheduleDefinition, to_schedule
 
 ZONES = ["UTC", "Europe/Berlin", "America/New_York", "Pacific/Kiritimati", "Etc/GMT+12"]
 INSTANTS = st.datetimes(

@@ -17,14 +17,14 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from pydantic import AfterValidator
-from sqlalchemy import Connection, delete, select
+from sqlalchemy import Connection, select
 
 from tocsin.core.durations import format_duration, parse_duration
 from tocsin.heartbeats.service import TIMER_KIND
 from tocsin.ids import new_secret
 from tocsin.inputs import check_duration
-from tocsin.store.schema import heartbeats, services, timers
-from tocsin.store.timers import arm_within
+from tocsin.store.schema import heartbeats, services
+from tocsin.store.timers import arm_within, disarm_within
 from tocsin.world.kind import TableKind
 from tocsin.world.plan import Change
 from tocsin.world.records import FieldSpec, Ids, Record
@@ -132,9 +132,8 @@ class Heartbeats(TableKind):
 
     def delete(self, conn: Connection, change: Change, ids: Ids, now: datetime) -> None:
         """Delete the heartbeat and its timer (an alert it raised is left for a person)."""
-        conn.execute(
-            delete(timers).where(timers.c.kind == TIMER_KIND, timers.c.subject == change.row_id)
-        )
+        assert change.row_id is not None
+        disarm_within(conn, TIMER_KIND, change.row_id)
         super().delete(conn, change, ids, now)
 
 

@@ -22,7 +22,7 @@ from tocsin.alerts.holds import release_held_by
 from tocsin.core.durations import parse_duration
 from tocsin.core.suppression import window_from_definition
 from tocsin.inputs import check_duration
-from tocsin.schedules.store_definition import Instant, TimeZone
+from tocsin.schedules.definition import Instant, TimeZone
 from tocsin.store.schema import maintenance_windows
 from tocsin.world.kind import TableKind
 from tocsin.world.plan import Change

@@ -1,7 +1,7 @@
 """Schedules: ``schedules:`` in the world file, the ``schedules`` table.
 
 The schedule (zone, team, layers, the file's overrides and shadows) is kept as one JSON
-document, validated by ``schedules.store_definition.ScheduleSpec``. Overrides made through
+document, validated by ``schedules.definition.ScheduleSpec``. Overrides made through
 the API live in ``schedule_overrides`` and are not the file's business, except that
 deleting a schedule deletes them too. Each schedule gets a secret iCalendar feed token
 when it is created; it never appears in plans or exports.
@@ -13,11 +13,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, select
+from sqlalchemy import Connection, select
 
 from tocsin.inputs import STORED
-from tocsin.schedules.store_definition import ScheduleDefinition
-from tocsin.store.schema import schedule_overrides, schedules
+from tocsin.schedules.definition import ScheduleDefinition
+from tocsin.schedules.store.schedules import delete_overrides
+from tocsin.store.schema import schedules
 from tocsin.world.document import World
 from tocsin.world.kind import TableKind
 from tocsin.world.kinds.users import with_feed_token
@@ -82,9 +83,8 @@ class Schedules(TableKind):
 
     def delete(self, conn: Connection, change: Change, ids: Ids, now: datetime) -> None:
         """Delete the schedule and the overrides made on it through the API."""
-        conn.execute(
-            delete(schedule_overrides).where(schedule_overrides.c.schedule_id == change.row_id)
-        )
+        assert change.row_id is not None
+        delete_overrides(conn, change.row_id)
         super().delete(conn, change, ids, now)
 
     def export(self, records: Sequence[Record], doc: dict[str, Any]) -> None:

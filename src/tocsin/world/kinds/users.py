@@ -14,10 +14,10 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, Field
 from sqlalchemy import Connection
 
-from tocsin.contacts.service import forget_unlisted
 from tocsin.ids import new_secret
 from tocsin.inputs import MAX_NAME
-from tocsin.schedules.store_definition import TimeZone
+from tocsin.notify.contacts.service import forget_unlisted
+from tocsin.schedules.definition import TimeZone
 from tocsin.store.schema import users
 from tocsin.world.kind import TableKind
 from tocsin.world.plan import Change

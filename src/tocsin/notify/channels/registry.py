@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from tocsin.channels.base import Channel, ChannelNotConfigured
-from tocsin.channels.email import EmailChannel, SmtpConfig
-from tocsin.channels.webhook import WebhookChannel
+from tocsin.notify.channels.base import Channel, ChannelNotConfigured
+from tocsin.notify.channels.email import EmailChannel, SmtpConfig
+from tocsin.notify.channels.webhook import WebhookChannel
 from tocsin.settings import Settings
 
 # Contact method types users may list (world file) that no channel can deliver to yet.

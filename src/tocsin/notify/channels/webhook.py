@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from tocsin.channels.base import ContactMethod, DeliveryFailed, InvalidAddress
+from tocsin.notify.channels.base import ContactMethod, DeliveryFailed, InvalidAddress
 
 WEBHOOK_TIMEOUT_SECONDS = 5.0
 

@@ -1,26 +1,26 @@
 """``/api/v1`` schedule editing: create, replace and delete schedules, edit their layers,
-and request, accept, decline or cancel swaps. Thin views over ``schedules.store_edits``
+and request, accept, decline or cancel swaps. Thin views over ``schedules.store.edits``
 and ``schedules.swaps``; bodies are validated by the world file's own models."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Query, Response
+from fastapi import Body, Query, Response
 from pydantic import Field
 
 from tocsin.api.paging import LINKED_PAGE, Paging
-from tocsin.api.v1 import RuntimeDep, require_token
-from tocsin.api.v1_schedules import UserName, call_store
+from tocsin.api.rest.deps import RuntimeDep, v1_router
+from tocsin.api.rest.schedules import UserName, call_store
 from tocsin.inputs import Instant, TextModel
-from tocsin.schedules import store_edits, swaps
+from tocsin.schedules.definition import ScheduleDefinition
 from tocsin.schedules.definition_edits import LayerChange, LayerOut, NewLayer
-from tocsin.schedules.store_definition import ScheduleDefinition
-from tocsin.schedules.store_views import ScheduleDetail
-from tocsin.schedules.swaps import SwapOut, SwapStatus
+from tocsin.schedules.store import edits, swaps
+from tocsin.schedules.store.swaps import SwapOut, SwapStatus
+from tocsin.schedules.store.views import ScheduleDetail
 from tocsin.world.kinds.schedules import ScheduleSpec
 
-router = APIRouter(prefix="/api/v1", dependencies=[Depends(require_token)], tags=["schedules"])
+router = v1_router("schedules")
 
 
 @router.post("/schedules", response_model=ScheduleDetail, status_code=201)
@@ -34,7 +34,7 @@ async def create_schedule(body: ScheduleSpec, runtime: RuntimeDep) -> ScheduleDe
     definition = ScheduleDefinition.model_validate(body.model_dump(exclude={"name"}))
     return await call_store(
         runtime,
-        lambda conn: store_edits.create_schedule(conn, name=body.name, spec=definition, now=now),
+        lambda conn: edits.create_schedule(conn, name=body.name, spec=definition, now=now),
         write=True,
     )
 
@@ -51,7 +51,7 @@ async def replace_schedule(
     now = runtime.clock.now()
     return await call_store(
         runtime,
-        lambda conn: store_edits.replace_schedule(conn, name=name, spec=body, now=now),
+        lambda conn: edits.replace_schedule(conn, name=name, spec=body, now=now),
         write=True,
     )
 
@@ -59,7 +59,7 @@ async def replace_schedule(
 @router.delete("/schedules/{name}", status_code=204)
 async def delete_schedule(name: str, runtime: RuntimeDep) -> Response:
     """Delete a schedule with its API overrides and swap requests; its feed stops."""
-    await call_store(runtime, lambda conn: store_edits.delete_schedule(conn, name), write=True)
+    await call_store(runtime, lambda conn: edits.delete_schedule(conn, name), write=True)
     return Response(status_code=204)
 
 
@@ -68,7 +68,7 @@ async def list_layers(name: str, runtime: RuntimeDep, paging: Paging) -> list[La
     """The schedule's layers, lowest first (a higher layer wins where it has someone)."""
     page = await call_store(
         runtime,
-        lambda conn: store_edits.list_layers(conn, name, limit=paging.limit, cursor=paging.cursor),
+        lambda conn: edits.list_layers(conn, name, limit=paging.limit, cursor=paging.cursor),
     )
     return paging.reply(page)
 
@@ -79,7 +79,7 @@ async def create_layer(name: str, body: NewLayer, runtime: RuntimeDep) -> LayerO
     now = runtime.clock.now()
     return await call_store(
         runtime,
-        lambda conn: store_edits.create_layer(conn, name=name, layer=body, now=now),
+        lambda conn: edits.create_layer(conn, name=name, layer=body, now=now),
         write=True,
     )
 
@@ -93,7 +93,7 @@ async def edit_layer(name: str, layer: str, body: LayerChange, runtime: RuntimeD
     now = runtime.clock.now()
     return await call_store(
         runtime,
-        lambda conn: store_edits.edit_layer(conn, name=name, layer=layer, change=body, now=now),
+        lambda conn: edits.edit_layer(conn, name=name, layer=layer, change=body, now=now),
         write=True,
     )
 
@@ -105,7 +105,7 @@ async def delete_layer(name: str, layer: str, runtime: RuntimeDep) -> Response:
     now = runtime.clock.now()
     await call_store(
         runtime,
-        lambda conn: store_edits.delete_layer(conn, name=name, layer=layer, now=now),
+        lambda conn: edits.delete_layer(conn, name=name, layer=layer, now=now),
         write=True,
     )
     return Response(status_code=204)

@@ -6,18 +6,18 @@ import asyncio
 from datetime import datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Query
 from pydantic import BaseModel, Field
 
 from tocsin.api.errors import ApiError
 from tocsin.api.paging import LINKED_PAGE, Paging
-from tocsin.api.v1 import RuntimeDep, require_token
+from tocsin.api.rest.deps import RuntimeDep, v1_router
 from tocsin.core.durations import parse_duration
 from tocsin.inputs import MAX_NAME, Instant, TextModel, check_duration
 from tocsin.silences import service
 from tocsin.silences.service import MatchedAlert, SilenceError, SilenceOut
 
-router = APIRouter(prefix="/api/v1", dependencies=[Depends(require_token)], tags=["silences"])
+router = v1_router("silences")
 
 
 Matcher = Annotated[str, Field(max_length=1000)]

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Query
 
 from tocsin.api.errors import ApiError
 from tocsin.api.paging import Limit
-from tocsin.api.v1 import Cursor, RuntimeDep, require_token
+from tocsin.api.rest.deps import Cursor, RuntimeDep, v1_router
 from tocsin.engine.timer_status import TimerOut, TimerPage, TimerState, list_timers, retry_timer
 
-router = APIRouter(prefix="/api/v1", dependencies=[Depends(require_token)], tags=["operations"])
+router = v1_router("operations")
 
 
 @router.get("/timers", response_model=TimerPage)

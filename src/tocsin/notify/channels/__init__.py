@@ -6,7 +6,7 @@ method's type from the settings. Contact verification uses them today; the notif
 engine will send pages through the same classes.
 """
 
-from tocsin.channels.base import (
+from tocsin.notify.channels.base import (
     Channel,
     ChannelError,
     ChannelNotConfigured,
@@ -14,7 +14,7 @@ from tocsin.channels.base import (
     DeliveryFailed,
     InvalidAddress,
 )
-from tocsin.channels.registry import channel_for
+from tocsin.notify.channels.registry import channel_for
 
 __all__ = [
     "Channel",

@@ -15,6 +15,7 @@ from sqlalchemy import Connection, delete, insert, select, update
 
 from tocsin.core.paging import DEFAULT_LIMIT, Page, page_of
 from tocsin.ids import new_id, new_secret
+from tocsin.schedules.definition import ScheduleDefinition
 from tocsin.schedules.definition_edits import (
     LayerChange,
     LayerOut,
@@ -24,15 +25,14 @@ from tocsin.schedules.definition_edits import (
     layer_out,
     remove_layer,
 )
-from tocsin.schedules.store import (
-    ScheduleError,
+from tocsin.schedules.errors import ScheduleError
+from tocsin.schedules.store.schedules import (
     StoredSchedule,
     load_definition,
     load_schedule,
     require_users,
 )
-from tocsin.schedules.store_definition import ScheduleDefinition
-from tocsin.schedules.store_views import ScheduleDetail, schedule_detail
+from tocsin.schedules.store.views import ScheduleDetail, schedule_detail
 from tocsin.store.schema import schedule_overrides, schedule_swaps, schedules, teams
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
-from tocsin.channels.base import ContactMethod, DeliveryFailed, InvalidAddress
+from tocsin.notify.channels.base import ContactMethod, DeliveryFailed, InvalidAddress
 
 SMTP_TIMEOUT_SECONDS = 10.0
 

@@ -9,8 +9,8 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy import Connection, Row, select
 
-from tocsin.contacts.service import verified_methods
 from tocsin.core.paging import DEFAULT_LIMIT, Page
+from tocsin.notify.contacts.service import verified_methods
 from tocsin.store.keyset import keyset_page
 from tocsin.store.schema import team_members, teams, users
 

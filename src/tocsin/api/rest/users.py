@@ -6,16 +6,16 @@ import asyncio
 from collections.abc import Callable
 from typing import Annotated, TypeVar
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import Path
 from pydantic import Field
 
 from tocsin.api.errors import ApiError
-from tocsin.api.v1 import RuntimeDep, require_token
-from tocsin.contacts import service as contacts
-from tocsin.contacts.service import ContactError, VerificationResult, VerificationSent
+from tocsin.api.rest.deps import RuntimeDep, v1_router
 from tocsin.inputs import TextModel
+from tocsin.notify.contacts import service as contacts
+from tocsin.notify.contacts.service import ContactError, VerificationResult, VerificationSent
 
-router = APIRouter(prefix="/api/v1", dependencies=[Depends(require_token)], tags=["users"])
+router = v1_router("users")
 T = TypeVar("T")
 
 Index = Annotated[int, Path(description="position in the user's contact_methods, from 0")]

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Query
 
 from tocsin.api.paging import LINKED_PAGE, Paging
-from tocsin.api.v1 import RuntimeDep, require_token
+from tocsin.api.rest.deps import RuntimeDep, v1_router
 from tocsin.inputs import Instant
 from tocsin.silences import windows
 from tocsin.silences.windows import WindowOut
 
-router = APIRouter(prefix="/api/v1", dependencies=[Depends(require_token)], tags=["suppression"])
+router = v1_router("suppression")
 
 
 @router.get("/maintenance-windows", response_model=list[WindowOut], responses=LINKED_PAGE)

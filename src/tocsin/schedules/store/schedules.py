@@ -1,6 +1,6 @@
 """Schedules in the database: read them as core ``Schedule``s, and manage API overrides.
 
-The world file (or the API, see ``store_edits``) writes ``schedules`` (a JSON definition
+The world file (or the API, see ``schedules.store.edits``) writes ``schedules`` (a JSON definition
 each) and ``users``; the API adds rows to ``schedule_overrides``, directly or by accepting
 a swap (``swaps``). Everything here turns rows into the pure core's types or back; the
 arithmetic stays in the core.
@@ -20,20 +20,13 @@ from sqlalchemy import Connection, Row, delete, insert, select
 from tocsin.core.paging import Page
 from tocsin.ids import new_id
 from tocsin.inputs import STORED
+from tocsin.schedules.definition import ScheduleDefinition, to_schedule
+from tocsin.schedules.errors import ScheduleError
 from tocsin.schedules.model import Override, Schedule
-from tocsin.schedules.store_definition import ScheduleDefinition, to_schedule
 from tocsin.store.keyset import keyset_page
 from tocsin.store.schema import schedule_overrides, schedules, users
 
 T = TypeVar("T")
-
-
-class ScheduleError(Exception):
-    """A request the schedules cannot honour: ``code`` and ``message`` for the client."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
 
 
 class OverrideOut(BaseModel):
@@ -200,6 +193,11 @@ def _override_out(schedule: str, row: Row[Any]) -> OverrideOut:
         created_by=row.created_by,
         replaces=row.replaces,
     )
+
+
+def delete_overrides(conn: Connection, schedule_id: str) -> None:
+    """Delete every override made on a schedule (the schedule is being deleted)."""
+    conn.execute(delete(schedule_overrides).where(schedule_overrides.c.schedule_id == schedule_id))
 
 
 def add_override(

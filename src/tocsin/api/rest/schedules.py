@@ -10,20 +10,22 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, TypeVar
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import Query, Response
 from pydantic import Field
 from sqlalchemy import Connection
 
 from tocsin.api.errors import ApiError
 from tocsin.api.paging import LINKED_PAGE, Paging
-from tocsin.api.v1 import RuntimeDep, found, require_token
-from tocsin.catalog import users
-from tocsin.catalog.users import UserOut
+from tocsin.api.rest.deps import RuntimeDep, found, v1_router
+from tocsin.directory import users
+from tocsin.directory.users import UserOut
 from tocsin.inputs import Instant, TextModel
 from tocsin.runtime import Runtime
-from tocsin.schedules import store, store_views
-from tocsin.schedules.store import OverrideOut, ScheduleError
-from tocsin.schedules.store_views import (
+from tocsin.schedules.errors import ScheduleError
+from tocsin.schedules.store import schedules as store
+from tocsin.schedules.store import views
+from tocsin.schedules.store.schedules import OverrideOut
+from tocsin.schedules.store.views import (
     FairnessOut,
     ListedOverride,
     OnCallOut,
@@ -32,7 +34,7 @@ from tocsin.schedules.store_views import (
     ShiftsOut,
 )
 
-router = APIRouter(prefix="/api/v1", dependencies=[Depends(require_token)], tags=["schedules"])
+router = v1_router("schedules")
 T = TypeVar("T")
 
 At = Annotated[Instant | None, Query(description="ISO 8601 with an offset; default now")]
@@ -82,9 +84,7 @@ async def oncall_everywhere(runtime: RuntimeDep, paging: Paging, at: At = None) 
     when = _at(runtime, at)
     page = await call_store(
         runtime,
-        lambda conn: store_views.on_call_everywhere(
-            conn, when, limit=paging.limit, cursor=paging.cursor
-        ),
+        lambda conn: views.on_call_everywhere(conn, when, limit=paging.limit, cursor=paging.cursor),
     )
     return paging.reply(page)
 
@@ -94,9 +94,7 @@ async def list_schedules(runtime: RuntimeDep, paging: Paging) -> list[ScheduleSu
     """Schedules, sorted by name."""
     page = await call_store(
         runtime,
-        lambda conn: store_views.list_schedule_summaries(
-            conn, limit=paging.limit, cursor=paging.cursor
-        ),
+        lambda conn: views.list_schedule_summaries(conn, limit=paging.limit, cursor=paging.cursor),
     )
     return paging.reply(page)
 
@@ -104,14 +102,14 @@ async def list_schedules(runtime: RuntimeDep, paging: Paging) -> list[ScheduleSu
 @router.get("/schedules/{name}", response_model=ScheduleDetail)
 async def get_schedule(name: str, runtime: RuntimeDep) -> ScheduleDetail:
     """A schedule's definition and the overrides made through the API."""
-    return await call_store(runtime, lambda conn: store_views.schedule_detail(conn, name))
+    return await call_store(runtime, lambda conn: views.schedule_detail(conn, name))
 
 
 @router.get("/schedules/{name}/oncall", response_model=OnCallOut)
 async def oncall_on_schedule(name: str, runtime: RuntimeDep, at: At = None) -> OnCallOut:
     """Who is on call at ``at`` on one schedule (empty ``users``: nobody)."""
     when = _at(runtime, at)
-    return await call_store(runtime, lambda conn: store_views.on_call(conn, when, schedule=name))
+    return await call_store(runtime, lambda conn: views.on_call(conn, when, schedule=name))
 
 
 From = Annotated[Instant, Query(alias="from", description="ISO 8601 with an offset")]
@@ -121,9 +119,7 @@ To = Annotated[Instant, Query(alias="to", description="at most 400 days after fr
 @router.get("/schedules/{name}/shifts", response_model=ShiftsOut)
 async def schedule_shifts(name: str, runtime: RuntimeDep, start: From, end: To) -> ShiftsOut:
     """Shifts, gaps and shadows over [from, to), in UTC."""
-    return await call_store(
-        runtime, lambda conn: store_views.schedule_shifts(conn, name, start, end)
-    )
+    return await call_store(runtime, lambda conn: views.schedule_shifts(conn, name, start, end))
 
 
 @router.get("/schedules/{name}/fairness", response_model=list[FairnessOut], responses=LINKED_PAGE)
@@ -133,7 +129,7 @@ async def schedule_fairness(
     """Hours on call per user over [from, to): business hours, off hours, nights, weekends."""
     page = await call_store(
         runtime,
-        lambda conn: store_views.fairness(
+        lambda conn: views.fairness(
             conn, name, start, end, limit=paging.limit, cursor=paging.cursor
         ),
     )
@@ -198,7 +194,7 @@ async def list_overrides(
     apply (a later one wins where two overlap); ``source`` says where each lives."""
     page = await call_store(
         runtime,
-        lambda conn: store_views.overrides(
+        lambda conn: views.overrides(
             conn, name, start, end, limit=paging.limit, cursor=paging.cursor
         ),
     )

@@ -19,11 +19,11 @@ from sqlalchemy import Connection, Row, insert, select, update
 
 from tocsin.core.paging import DEFAULT_LIMIT, Page
 from tocsin.ids import new_id
+from tocsin.schedules.errors import ScheduleError
 from tocsin.schedules.final import final_schedule
 from tocsin.schedules.model import Swap
 from tocsin.schedules.overrides import accept_swap
-from tocsin.schedules.store import (
-    ScheduleError,
+from tocsin.schedules.store.schedules import (
     StoredSchedule,
     add_override,
     computed,
@@ -31,7 +31,7 @@ from tocsin.schedules.store import (
     load_schedule,
     require_users,
 )
-from tocsin.schedules.store_views import MAX_RANGE
+from tocsin.schedules.store.views import MAX_RANGE
 from tocsin.store.keyset import keyset_page
 from tocsin.store.schema import schedule_swaps
 

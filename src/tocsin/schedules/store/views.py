@@ -13,14 +13,15 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 from sqlalchemy import Connection
 
-from tocsin.catalog.users import users_without_verified_contact_methods
 from tocsin.core.paging import DEFAULT_LIMIT, KeyKinds, Page, decode_cursor, encode_cursor, page_of
+from tocsin.directory.users import users_without_verified_contact_methods
+from tocsin.schedules.definition import ScheduleDefinition, parse_instant
+from tocsin.schedules.errors import ScheduleError
 from tocsin.schedules.fairness import on_call_hours
 from tocsin.schedules.final import final_schedule, on_call_at
 from tocsin.schedules.model import FinalSchedule, Shift
-from tocsin.schedules.store import (
+from tocsin.schedules.store.schedules import (
     OverrideOut,
-    ScheduleError,
     StoredSchedule,
     api_overrides_page,
     computed,
@@ -29,7 +30,6 @@ from tocsin.schedules.store import (
     load_schedules,
     schedules_page,
 )
-from tocsin.schedules.store_definition import ScheduleDefinition, parse_instant
 
 log = logging.getLogger(__name__)
 

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
-
 from tocsin.api.paging import LINKED_PAGE, Paging
-from tocsin.api.v1 import RuntimeDep, require_token
+from tocsin.api.rest.deps import RuntimeDep, v1_router
 from tocsin.heartbeats.queries import HeartbeatOut, list_heartbeats
 
-router = APIRouter(prefix="/api/v1", dependencies=[Depends(require_token)], tags=["heartbeats"])
+router = v1_router("heartbeats")
 
 
 @router.get("/heartbeats", response_model=list[HeartbeatOut], responses=LINKED_PAGE)

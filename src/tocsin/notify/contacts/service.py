@@ -4,7 +4,7 @@ The API and the CLI call ``send_code`` and ``verify_code``; the user listings as
 ``verified_methods``. Verification is stored per (user, type, address), so re-applying
 the world file keeps it and an edited address starts unverified. The rules (expiry,
 resend limit, lockout) are in ``contacts.verification``; this module reads and writes
-the ``contact_verifications`` rows around them and hands codes to ``tocsin.channels``.
+the ``contact_verifications`` rows around them and hands codes to ``tocsin.notify.channels``.
 
 Sending never holds a transaction open while a peer is talking (SQLite has one writer,
 shared with ingest): the send is reserved in one short transaction (which also enforces
@@ -23,14 +23,15 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Connection, Engine, Row, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from tocsin.channels import (
+from tocsin.ids import new_id
+from tocsin.notify.channels import (
     ChannelError,
     ChannelNotConfigured,
     ContactMethod,
     InvalidAddress,
     channel_for,
 )
-from tocsin.contacts.verification import (
+from tocsin.notify.contacts.verification import (
     CODE_TTL,
     MAX_ATTEMPTS,
     RESEND_AFTER,
@@ -42,7 +43,6 @@ from tocsin.contacts.verification import (
     new_code,
     resend_wait,
 )
-from tocsin.ids import new_id
 from tocsin.settings import Settings
 from tocsin.store.schema import contact_verifications, users
 

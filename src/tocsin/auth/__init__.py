@@ -1,1 +1,0 @@
-"""Authentication: API tokens for /api/v1 (integration keys only authenticate ingest)."""

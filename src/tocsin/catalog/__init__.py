@@ -1,1 +1,0 @@
-"""The service catalog: teams, services and their integrations (written by ``tocsin apply``)."""
