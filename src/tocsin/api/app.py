@@ -41,19 +41,20 @@ from tocsin.runtime import Runtime
 from tocsin.settings import Settings
 from tocsin.store.db import create_db_engine
 from tocsin.store.migrate import schema_is_current
-from tocsin.store.timers import SubjectLock, TimerHandler, arm
+from tocsin.store.timers import BatchTimerHandler, SubjectLock, arm
 
 log = logging.getLogger(__name__)
 
 KEY_RELOAD_SECONDS = 5.0
 
-# Every kind of durable timer, and what fires it.
-TIMER_HANDLERS: dict[str, TimerHandler] = {
-    heartbeat_service.TIMER_KIND: heartbeat_service.on_expiry,
+# Kinds of durable timer fired many at a time (one query per batch), and what fires them;
+# the sweep and retention, one timer each, are added in build_runtime.
+TIMER_BATCH_HANDLERS: dict[str, BatchTimerHandler] = {
+    heartbeat_service.TIMER_KIND: heartbeat_service.on_expiries,
 }
 # Kinds whose subject is a row, locked before the timer (engine.timers' lock order).
 TIMER_SUBJECT_LOCKS: dict[str, SubjectLock] = {
-    heartbeat_service.TIMER_KIND: heartbeat_service.lock_heartbeat,
+    heartbeat_service.TIMER_KIND: heartbeat_service.lock_heartbeats,
 }
 
 
@@ -76,7 +77,6 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
         writer,
         clock,
         {
-            **TIMER_HANDLERS,
             holds.TIMER_KIND: holds.sweep_handler(suppressions),
             retention.TIMER_KIND: retention.retention_handler(
                 retention.Retention(
@@ -87,6 +87,7 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
             ),
         },
         subject_locks=TIMER_SUBJECT_LOCKS,
+        batch_handlers=TIMER_BATCH_HANDLERS,
         on_fired=metrics.timer_fired,
         on_failed=metrics.timer_failed,
     )

@@ -8,16 +8,19 @@ atomically with the timer's new state. Time comes from the injected clock: tests
 
 Rules every firing follows:
 
-- **Isolated.** Each firing runs in its own savepoint. A handler that raises rolls back
-  only its own writes; the timer records the attempt and its error and is tried again
+- **Batched.** The due timers of a kind with a batch handler are fired by one call (one
+  query for all their subjects, in one savepoint); if it raises, they are fired again one
+  at a time, so the failing one is found and isolated.
+- **Isolated.** Each single firing runs in its own savepoint. A handler that raises rolls
+  back only its own writes; the timer records the attempt and its error and is tried again
   after a backoff, and after ``MAX_ATTEMPTS`` failures in a row it is *dead* (not armed,
   ``dead_at`` set) until an operator retries it. If the batch's alert events cannot be
   stored, the timers are fired again one per transaction, so one bad timer never holds
   back the others.
 - **One lock order: the subject before its timer.** Work that changes a subject (a
   heartbeat ping) locks the subject's row, then arms its timer. A firing does the same:
-  it locks the subject (``SubjectLock``, skipping it when another transaction holds it),
-  then the timer row, then checks the timer is still due and of the generation it read.
+  it locks the subjects (``SubjectLock``, a batch's in one statement, skipping those
+  another transaction holds), then the timer rows, then checks the timer is still due and of the generation it read.
   Two processes never wait on each other in opposite orders, and a firing never acts on
   a subject changed after it looked (the change re-armed the timer: new generation).
 - **Generations.** Every ``arm`` bumps the timer's generation, so a firing for a subject
@@ -44,8 +47,9 @@ from typing import Any
 from tocsin.clock import Clock
 from tocsin.core.events import AlertEvent
 from tocsin.engine.writer import GroupCommitWriter, StorageError, Work
-from tocsin.store.batch import Batch
+from tocsin.store.batch import Batch, placeholders
 from tocsin.store.timers import (
+    BatchTimerHandler,
     Firing,
     SubjectLock,
     Timer,
@@ -86,6 +90,7 @@ class TimerService:
     clock: Clock
     handlers: dict[str, TimerHandler]
     subject_locks: dict[str, SubjectLock] = field(default_factory=dict)
+    batch_handlers: dict[str, BatchTimerHandler] = field(default_factory=dict)
     batch: int = 100
     late_after: timedelta = timedelta(seconds=5)
     # The longest the loop sleeps without looking (for timers armed by another process
@@ -156,74 +161,148 @@ class TimerService:
         done.seen = [only] if only else due_candidates(store, cur, now, after, self.batch)
         now = max(now, self.clock.now())
         events: list[AlertEvent] = []
+        by_kind: dict[str, list[Timer]] = {}
         for timer in done.seen:
-            events += self._fire_isolated(store, cur, timer, now, done)
+            by_kind.setdefault(timer.kind, []).append(timer)
+        for kind, group in by_kind.items():
+            ready = self._lock(store, cur, kind, group, now)
+            many = self.batch_handlers.get(kind)
+            if many is not None and len(ready) > 1:
+                events += self._fire_together(store, cur, many, ready, now, done)
+            else:
+                for timer in ready:
+                    events += self._fire_isolated(store, cur, timer, now, done)
         if len(done.seen) < self.batch:
             done.next_due = next_due(store, cur)
         return events
 
+    def _lock(
+        self, store: Batch, cur: Any, kind: str, group: Sequence[Timer], now: datetime
+    ) -> list[Timer]:
+        """Subjects, then timers (one statement each); the timers, as read, still ours to
+        fire: not held by another process, not re-armed since (generation), still due."""
+        lock_subjects = self.subject_locks.get(kind)
+        if lock_subjects is not None:
+            free = set(lock_subjects(store, cur, [t.subject for t in group]))
+            group = [t for t in group if t.subject in free]
+        if not group:
+            return []
+        skip = " FOR UPDATE SKIP LOCKED" if store.concurrent_writers else ""
+        cur.execute(
+            f"SELECT id, generation, due_at FROM timers "
+            f"WHERE id IN ({placeholders(len(group), store.mark)}){skip}",
+            [t.id for t in group],
+        )
+        current = {row[0]: (row[1], store.from_db_time(row[2])) for row in cur.fetchall()}
+        ready = []
+        for timer in group:
+            generation, due = current.get(timer.id, (None, None))
+            if generation == timer.generation and due is not None and due <= now:
+                ready.append(timer)
+        return ready
+
+    def _fire_together(
+        self,
+        store: Batch,
+        cur: Any,
+        many: BatchTimerHandler,
+        ready: Sequence[Timer],
+        now: datetime,
+        done: _Pass,
+    ) -> list[AlertEvent]:
+        """Fire a kind's timers with one call of its batch handler, in one savepoint; if it
+        raises, fire them one at a time instead, so only the failing one is held back."""
+        cur.execute("SAVEPOINT tocsin_timers")
+        try:
+            firings = many(store, cur, ready, now)
+            if len(firings) != len(ready):
+                raise RuntimeError(f"{len(firings)} firings for {len(ready)} timers")
+        except Exception:
+            cur.execute("ROLLBACK TO SAVEPOINT tocsin_timers")
+            cur.execute("RELEASE SAVEPOINT tocsin_timers")
+            log.warning(
+                "batch of %d %s timers failed; firing them one at a time",
+                len(ready),
+                ready[0].kind,
+                exc_info=True,
+            )
+            events: list[AlertEvent] = []
+            for timer in ready:
+                events += self._fire_isolated(store, cur, timer, now, done)
+            return events
+        cur.execute("RELEASE SAVEPOINT tocsin_timers")
+        self._record_fired(store, cur, list(zip(ready, firings, strict=True)), now)
+        done.fired += len(ready)
+        return [event for firing in firings for event in firing.events]
+
     def _fire_isolated(
         self, store: Batch, cur: Any, timer: Timer, now: datetime, done: _Pass
     ) -> Sequence[AlertEvent]:
-        """Fire one timer in a savepoint; a handler error is recorded on the timer."""
+        """Fire one (locked) timer in a savepoint; a handler error is recorded on it."""
         cur.execute("SAVEPOINT tocsin_timer")
         try:
-            if not self._lock(store, cur, timer, now):
-                cur.execute("RELEASE SAVEPOINT tocsin_timer")
-                return ()
-            events = self._fire(store, cur, timer, now)
+            firing = self._handle(store, cur, timer, now)
         except Exception as error:
             cur.execute("ROLLBACK TO SAVEPOINT tocsin_timer")
             cur.execute("RELEASE SAVEPOINT tocsin_timer")
             self._record_failure(store, cur, timer, now, error, done=done)
             return ()
         cur.execute("RELEASE SAVEPOINT tocsin_timer")
+        self._record_fired(store, cur, [(timer, firing)], now)
         done.fired += 1
-        return events
+        return firing.events
 
-    def _lock(self, store: Batch, cur: Any, timer: Timer, now: datetime) -> bool:
-        """Subject, then timer; True when this timer, as read, is still ours to fire."""
-        lock_subject = self.subject_locks.get(timer.kind)
-        if lock_subject is not None and not lock_subject(store, cur, timer.subject):
-            return False
-        skip = " FOR UPDATE SKIP LOCKED" if store.concurrent_writers else ""
-        cur.execute(
-            f"SELECT generation, due_at FROM timers WHERE id = {store.mark}{skip}", (timer.id,)
-        )
-        row = cur.fetchone()
-        if row is None:
-            return False  # fired by another process right now, or deleted
-        due = store.from_db_time(row[1])
-        return row[0] == timer.generation and due is not None and due <= now
-
-    def _fire(self, store: Batch, cur: Any, timer: Timer, now: datetime) -> Sequence[AlertEvent]:
-        late = now - timer.due_at
-        if late > self.late_after:
-            log.warning(
-                "timer %s/%s fired %.1fs late (was Tocsin down?)",
-                timer.kind,
-                timer.subject,
-                late.total_seconds(),
-                extra={"timer_kind": timer.kind, "late_seconds": late.total_seconds()},
-            )
+    def _handle(self, store: Batch, cur: Any, timer: Timer, now: datetime) -> Firing:
         handler = self.handlers.get(timer.kind)
-        firing = handler(store, cur, timer, now) if handler else Firing()
-        if handler is None:
-            log.error("no handler for timer kind %r; disarming %s", timer.kind, timer.subject)
-        next_due = firing.next_due
-        if next_due is not None:
-            next_due = max(next_due, now + MIN_REFIRE)
+        if handler is not None:
+            return handler(store, cur, timer, now)
+        many = self.batch_handlers.get(timer.kind)
+        if many is not None:
+            return many(store, cur, [timer], now)[0]
+        log.error("no handler for timer kind %r; disarming %s", timer.kind, timer.subject)
+        return Firing()
+
+    def _record_fired(
+        self, store: Batch, cur: Any, fired: Sequence[tuple[Timer, Firing]], now: datetime
+    ) -> None:
+        """Move each fired timer to its next due time (or disarm it), in one statement."""
         p = store.mark
-        cur.execute(
+        rows = []
+        worst: tuple[timedelta, Timer] | None = None
+        late = 0
+        for timer, firing in fired:
+            next_due = firing.next_due
+            if next_due is not None:
+                next_due = max(next_due, now + MIN_REFIRE)
+                store.note_armed(next_due)
+            rows.append((store.db_time(next_due), store.db_time(now), store.db_time(now), timer.id))
+            lateness = now - timer.due_at
+            if lateness > self.late_after:
+                late += 1
+                if worst is None or lateness > worst[0]:
+                    worst = (lateness, timer)
+            if self.on_fired is not None:
+                self.on_fired(timer.kind, max(lateness.total_seconds(), 0.0))
+        cur.executemany(
             f"UPDATE timers SET due_at = {p}, fire_count = fire_count + 1, last_fired_at = {p}, "
             f"updated_at = {p}, attempts = 0, last_error = NULL WHERE id = {p}",
-            (store.db_time(next_due), store.db_time(now), store.db_time(now), timer.id),
+            rows,
         )
-        if next_due is not None:
-            store.note_armed(next_due)
-        if self.on_fired is not None:
-            self.on_fired(timer.kind, max(late.total_seconds(), 0.0))
-        return firing.events
+        if worst is not None:
+            lateness, timer = worst
+            others = (
+                f", the latest of {late} over {self.late_after.total_seconds():.0f}s late"
+                if late > 1
+                else ""
+            )
+            log.warning(
+                "timer %s/%s fired %.1fs late%s (was Tocsin down?)",
+                timer.kind,
+                timer.subject,
+                lateness.total_seconds(),
+                others,
+                extra={"timer_kind": timer.kind, "late_seconds": lateness.total_seconds()},
+            )
 
     def _record_failure(
         self,

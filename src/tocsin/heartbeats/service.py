@@ -10,6 +10,7 @@ of ``engine.timers``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,7 +20,7 @@ import msgspec
 from tocsin.core.events import Action, AlertEvent, Route, Severity
 from tocsin.core.routes import route_columns, service_route
 from tocsin.engine.writer import Work
-from tocsin.store.batch import Batch
+from tocsin.store.batch import Batch, placeholders
 from tocsin.store.timers import Firing, Timer, arm
 
 TIMER_KIND = "heartbeat"
@@ -58,20 +59,14 @@ class PingResult:
     heartbeat: str = ""
 
 
-def load(store: Batch, cur: Any, *, by: str, value: str) -> Heartbeat | None:
-    """A heartbeat by ``id``, ``key`` or ``name``."""
-    if by not in ("id", "key", "name"):
-        raise ValueError(by)
-    cur.execute(
-        "SELECT h.id, h.name, h.service_id, h.interval_seconds, h.grace_seconds, "
-        f"h.last_ping_at, h.expired_at, h.created_at, {route_columns('s')} "
-        "FROM heartbeats h JOIN services s ON s.id = h.service_id "
-        f"WHERE h.{by} = {store.mark} AND s.archived_at IS NULL",
-        (value,),
-    )
-    row = cur.fetchone()
-    if row is None:
-        return None
+_SELECT = (
+    "SELECT h.id, h.name, h.service_id, h.interval_seconds, h.grace_seconds, "
+    f"h.last_ping_at, h.expired_at, h.created_at, {route_columns('s')} "
+    "FROM heartbeats h JOIN services s ON s.id = h.service_id "
+)
+
+
+def _heartbeat(store: Batch, row: Sequence[Any]) -> Heartbeat:
     hid, name, sid, interval, grace, last, expired, created = row[:8]
     return Heartbeat(
         id=hid,
@@ -83,6 +78,26 @@ def load(store: Batch, cur: Any, *, by: str, value: str) -> Heartbeat | None:
         expired_at=store.from_db_time(expired),
         created_at=store.from_db_time(created) or datetime.min,
     )
+
+
+def load(store: Batch, cur: Any, *, by: str, value: str) -> Heartbeat | None:
+    """A heartbeat by ``id``, ``key`` or ``name``."""
+    if by not in ("id", "key", "name"):
+        raise ValueError(by)
+    cur.execute(f"{_SELECT}WHERE h.{by} = {store.mark} AND s.archived_at IS NULL", (value,))
+    row = cur.fetchone()
+    return None if row is None else _heartbeat(store, row)
+
+
+def load_many(store: Batch, cur: Any, ids: Sequence[str]) -> dict[str, Heartbeat]:
+    """The heartbeats of ``ids`` that exist (on a service not archived), by id."""
+    if not ids:
+        return {}
+    cur.execute(
+        f"{_SELECT}WHERE h.id IN ({placeholders(len(ids), store.mark)}) AND s.archived_at IS NULL",
+        list(ids),
+    )
+    return {row[0]: _heartbeat(store, row) for row in cur.fetchall()}
 
 
 def ping(*, by: str, value: str, now: datetime, result: PingResult) -> Work:
@@ -116,31 +131,56 @@ def ping(*, by: str, value: str, now: datetime, result: PingResult) -> Work:
     return work
 
 
-def lock_heartbeat(store: Batch, cur: Any, heartbeat_id: str) -> bool:
-    """Lock the heartbeat before its timer fires (the order pings take: heartbeat, then
-    timer). False while a ping (or another process's firing) holds it: the firing is left
-    for the next pass, by which time the ping has re-armed the timer."""
+def lock_heartbeats(store: Batch, cur: Any, ids: Sequence[str]) -> set[str]:
+    """Lock the heartbeats before their timers fire (the order pings take: heartbeat, then
+    timer), in one statement; the ids that may fire. One a ping (or another process's
+    firing) holds is left out: it fires on a later pass, by when the ping has re-armed its
+    timer. A deleted one may fire: the handler disarms its timer."""
     if not store.concurrent_writers:
-        return True  # SQLite: one writer, nothing to wait for
-    cur.execute("SELECT id FROM heartbeats WHERE id = %s FOR UPDATE SKIP LOCKED", (heartbeat_id,))
-    if cur.fetchone() is not None:
-        return True
-    cur.execute("SELECT 1 FROM heartbeats WHERE id = %s", (heartbeat_id,))
-    return cur.fetchone() is None  # deleted: the handler disarms its timer
+        return set(ids)  # SQLite: one writer, nothing to wait for
+    marks = placeholders(len(ids), store.mark)
+    cur.execute(f"SELECT id FROM heartbeats WHERE id IN ({marks}) FOR UPDATE SKIP LOCKED", ids)
+    locked = {row[0] for row in cur.fetchall()}
+    rest = [i for i in ids if i not in locked]
+    if not rest:
+        return locked
+    cur.execute(
+        f"SELECT id FROM heartbeats WHERE id IN ({placeholders(len(rest), store.mark)})", rest
+    )
+    held = {row[0] for row in cur.fetchall()}
+    return locked | {i for i in rest if i not in held}
 
 
 def on_expiry(store: Batch, cur: Any, timer: Timer, now: datetime) -> Firing:
     """Timer handler: expire the heartbeat if no ping came in time."""
-    beat = load(store, cur, by="id", value=timer.subject)
-    if beat is None or beat.expired_at is not None:
-        return Firing()  # deleted, or its alert is already open
+    return on_expiries(store, cur, [timer], now)[0]
+
+
+def on_expiries(store: Batch, cur: Any, timers: Sequence[Timer], now: datetime) -> list[Firing]:
+    """Batch timer handler: expire each heartbeat that no ping reached in time, reading
+    them in one query and marking the expired in one statement."""
+    beats = load_many(store, cur, [t.subject for t in timers])
+    firings, expired = [], []
+    for timer in timers:
+        beat = beats.get(timer.subject)
+        firing = Firing() if beat is None else _expiry(beat, now)
+        if firing.events:
+            expired.append((store.db_time(now), timer.subject))
+        firings.append(firing)
+    if expired:
+        cur.executemany(
+            f"UPDATE heartbeats SET expired_at = {store.mark} WHERE id = {store.mark}", expired
+        )
+    return firings
+
+
+def _expiry(beat: Heartbeat, now: datetime) -> Firing:
+    """What a heartbeat's timer firing at ``now`` does: nothing, re-arm, or its alert."""
+    if beat.expired_at is not None:
+        return Firing()  # its alert is already open
     deadline = beat.deadline()
     if deadline > now:
         return Firing(next_due=deadline)  # a ping moved the deadline after this was armed
-    cur.execute(
-        f"UPDATE heartbeats SET expired_at = {store.mark} WHERE id = {store.mark}",
-        (store.db_time(now), beat.id),
-    )
     since = beat.last_ping_at.isoformat() if beat.last_ping_at else "never pinged"
     details = {
         "heartbeat": beat.name,

@@ -8,7 +8,7 @@ and a kind's handler (a domain's function) is told a ``Timer`` and answers a ``F
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -52,9 +52,15 @@ class Firing:
 TimerHandler = Callable[[Batch, Any, Timer, datetime], Firing]
 """Runs one firing inside the writer's transaction (``store``, cursor, timer, now)."""
 
-SubjectLock = Callable[[Batch, Any, str], bool]
-"""Locks a timer's subject row before its timer (PostgreSQL: ``FOR UPDATE SKIP LOCKED``);
-False when another transaction holds it, and the firing waits for the next pass."""
+BatchTimerHandler = Callable[[Batch, Any, Sequence[Timer], datetime], Sequence[Firing]]
+"""Fires many timers of one kind at once (one query for all their subjects): a ``Firing``
+per timer, in order. Optional: a kind without one is fired a timer at a time."""
+
+SubjectLock = Callable[[Batch, Any, Sequence[str]], Collection[str]]
+"""Locks the subject rows of a batch of timers before the timers (PostgreSQL: ``FOR UPDATE
+SKIP LOCKED``) and answers the subjects that may fire: one another transaction holds is
+left out, and its firing waits for the next pass. A subject that no longer exists may
+fire (its handler disarms the timer)."""
 
 
 def arm(

@@ -52,8 +52,9 @@ def service(engine: Engine, clock: ManualClock) -> TimerService:
     return TimerService(
         GroupCommitWriter(engine),
         clock,
-        {heartbeats.TIMER_KIND: heartbeats.on_expiry},
-        subject_locks={heartbeats.TIMER_KIND: heartbeats.lock_heartbeat},
+        {},
+        subject_locks={heartbeats.TIMER_KIND: heartbeats.lock_heartbeats},
+        batch_handlers={heartbeats.TIMER_KIND: heartbeats.on_expiries},  # as tocsin serve
         batch=10,
     )
 

@@ -7,7 +7,7 @@ ManualClock the test moves, and the test calls ``fire_due`` itself.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -19,7 +19,7 @@ from tocsin.engine.timers import MAX_ATTEMPTS, TimerService
 from tocsin.engine.writer import GroupCommitWriter
 from tocsin.store.batch import Batch
 from tocsin.store.schema import alerts, timers
-from tocsin.store.timers import Firing, Timer, TimerHandler, arm
+from tocsin.store.timers import BatchTimerHandler, Firing, Timer, TimerHandler, arm
 
 T0 = datetime(2026, 12, 3, 8, 0, tzinfo=UTC)
 T = TypeVar("T")
@@ -44,6 +44,27 @@ def unstorable(store: Batch, cur: Any, timer: Timer, now: datetime) -> Firing:
     return Firing([AlertEvent(route, Action.TRIGGER, timer.subject, now, "{}", "x", "t")])
 
 
+BATCH_CALLS: list[int] = []
+
+
+def batch_ok(store: Batch, cur: Any, timers: Sequence[Timer], now: datetime) -> list[Firing]:
+    BATCH_CALLS.append(len(timers))
+    return [Firing() for _ in timers]
+
+
+def batch_picky(store: Batch, cur: Any, timers: Sequence[Timer], now: datetime) -> list[Firing]:
+    """Writes for every timer of the batch, then fails the batch holding ``picky-2``."""
+    for timer in timers:
+        cur.execute(
+            f'UPDATE timers SET payload = \'{{"by": "batch"}}\' WHERE id = {store.mark}',
+            (timer.id,),
+        )
+    if any(timer.subject == "picky-2" for timer in timers):
+        raise RuntimeError("picky-2 cannot be fired")
+    return [Firing() for _ in timers]
+
+
+BATCH_HANDLERS: dict[str, BatchTimerHandler] = {"many": batch_ok, "picky": batch_picky}
 HANDLERS: dict[str, TimerHandler] = {
     "ok": fired_ok,
     "boom": raises,
@@ -57,7 +78,9 @@ def run(engine: Engine, clock: ManualClock, body: Callable[[TimerService], Await
         writer = GroupCommitWriter(engine)
         writer.start()
         try:
-            return await body(TimerService(writer, clock, HANDLERS, batch=4))
+            return await body(
+                TimerService(writer, clock, HANDLERS, batch=4, batch_handlers=BATCH_HANDLERS)
+            )
         finally:
             await writer.stop()
 
@@ -167,3 +190,26 @@ def test_arming_again_revives_a_dead_timer(engine: Engine) -> None:
     arm_all(engine, clock, {"boom": 1})
     _, attempts, due, dead, error, _ = state(engine)["boom-0"]
     assert (attempts, due, dead, error) == (0, clock.now(), None, None)
+
+
+def test_a_kind_with_a_batch_handler_fires_a_batch_with_one_call(engine: Engine) -> None:
+    clock = ManualClock(T0)
+    arm_all(engine, clock, {"many": 9})
+    BATCH_CALLS.clear()
+    assert run(engine, clock, fire) == 9
+    assert BATCH_CALLS == [4, 4, 1]  # batches of 4; the last alone
+    assert {count for count, *_ in state(engine).values()} == {1}
+
+
+def test_a_failing_batch_is_fired_again_one_timer_at_a_time(engine: Engine) -> None:
+    clock = ManualClock(T0)
+    arm_all(engine, clock, {"picky": 5})
+    assert run(engine, clock, fire) == 4
+    found = state(engine)
+    for i in (0, 1, 3, 4):
+        assert found[f"picky-{i}"][:2] == (1, 0)
+    count, attempts, due, dead, error, payload = found["picky-2"]
+    assert (count, attempts, dead) == (0, 1, None)
+    assert due == T0 + timedelta(seconds=1)
+    assert error == "RuntimeError: picky-2 cannot be fired"
+    assert payload == {}  # the failed batch's writes were rolled back with it
