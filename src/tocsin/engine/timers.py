@@ -21,8 +21,9 @@ Rules every firing follows:
   heartbeat ping) locks the subject's row, then arms its timer. A firing does the same:
   it locks the subjects (``SubjectLock``, a batch's in one statement, skipping those
   another transaction holds), then the timer rows, then checks each timer is still due
-  and of the generation it read. Two processes never wait on each other in opposite orders, and a firing never acts on
-  a subject changed after it looked (the change re-armed the timer: new generation).
+  and of the generation it read. Two processes never wait on each other in opposite
+  orders, and a firing never acts on a subject changed after it looked (the change
+  re-armed the timer: new generation).
 - **Generations.** Every ``arm`` bumps the timer's generation, so a firing for a subject
   cancelled and re-armed meanwhile is recognised and dropped.
 - **One pass ends.** A pass fires what was due when it started; a handler asking to fire
