@@ -42,7 +42,8 @@ bench: $(STAMP)
 	@command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk"; exit 1; }
 	$(PY) -m bench.ingest --runs 3 --duration 10
 	$(PY) -m bench.schedule_bench
-	$(PY) -m bench.timer_lateness --runs 3 --window 20
+	$(PY) -m bench.timer_lateness --runs 3 --window 15
+	$(PY) -m bench.timer_firing --runs 5
 
 ## Debian packages the tests and benchmarks use (run as root; .ci/run calls it)
 system-deps:

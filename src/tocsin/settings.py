@@ -36,6 +36,10 @@ class Settings(BaseSettings):
     sqlite_synchronous: str = Field(
         default="FULL", description="FULL is durable against power loss; NORMAL only on crash"
     )
+    clock_file: Path | None = Field(
+        default=None,
+        description="tests and demos only: the server's clock is the instant in this file",
+    )
     max_batch: int = Field(default=512, ge=1, description="events per group commit, at most")
     payload_store_limit: int = Field(
         default=65536, ge=1024, description="bytes of raw payload kept per event"

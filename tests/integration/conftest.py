@@ -41,9 +41,12 @@ class Tocsin:
 
 
 @contextmanager
-def serving(backend: str, tmp: Path, world: Path | str) -> Iterator[Tocsin]:
+def serving(
+    backend: str, tmp: Path, world: Path | str, env: dict[str, str] | None = None
+) -> Iterator[Tocsin]:
     """A new database of ``backend``, migrated, with ``world`` applied (a path, or the
-    text of a world file) and an API token, and ``tocsin serve`` on it."""
+    text of a world file) and an API token, and ``tocsin serve`` on it (``env``: more
+    ``TOCSIN_*`` settings for the server)."""
     if isinstance(world, str):
         path = tmp / "world.yaml"
         path.write_text(world)
@@ -52,7 +55,7 @@ def serving(backend: str, tmp: Path, world: Path | str) -> Iterator[Tocsin]:
         run_cli(url, "db", "upgrade")
         run_cli(url, "apply", "-f", str(world))
         token = run_cli(url, "token", "create", "--name", "tests").stdout.strip().splitlines()[-1]
-        server = start_server(url, tmp / "server.log")
+        server = start_server(url, tmp / "server.log", env=env)
         try:
             yield Tocsin(server, token, backend)
         finally:

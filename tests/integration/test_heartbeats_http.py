@@ -7,6 +7,9 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -32,9 +35,17 @@ heartbeats:
     service: batch
     interval: 5m
     key: {DRAIN_KEY}
-  - name: every-second
+"""
+# A server whose clock is a file the test moves (TOCSIN_CLOCK_FILE): expiry is found by
+# moving time past the deadline, not by waiting for it.
+MOVED_WORLD = f"""\
+version: 1
+services:
+  - name: batch
+heartbeats:
+  - name: every-five-minutes
     service: batch
-    interval: 1s
+    interval: 5m
     key: {FAST_KEY}
 """
 PONG = {"status": "success", "message": "PONG - Heartbeat received"}
@@ -50,6 +61,28 @@ def tocsin(
         yield served
 
 
+@dataclass
+class MovedClock:
+    path: Path
+    now: datetime
+
+    def advance(self, delta: timedelta) -> None:
+        self.now += delta
+        self.path.write_text(self.now.isoformat())
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def moved(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Tocsin, MovedClock]]:
+    """Tocsin serving ``MOVED_WORLD`` with its clock read from a file the test writes."""
+    tmp = tmp_path_factory.mktemp(f"heartbeats-clock-{request.param}")
+    clock = MovedClock(tmp / "clock", datetime.now(UTC))
+    clock.advance(timedelta(0))
+    with serving(request.param, tmp, MOVED_WORLD, {"TOCSIN_CLOCK_FILE": str(clock.path)}) as s:
+        yield s, clock
+
+
 def heartbeat(tocsin: Tocsin, name: str) -> dict[str, Any]:
     with tocsin.api() as api:
         response = api.get("/api/v1/heartbeats")
@@ -60,13 +93,14 @@ def heartbeat(tocsin: Tocsin, name: str) -> dict[str, Any]:
 
 
 def eventually(check: Callable[[], Any], what: str) -> Any:
-    """Poll the server (every 0.1 s, for at most 15 s) until ``check`` returns a value."""
+    """Ask the server (for at most 15 s) until ``check`` returns a value: the server acts
+    on its own loop, a moment after the test moved its clock."""
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
         found = check()
         if found:
             return found
-        time.sleep(0.1)
+        time.sleep(0.02)
     pytest.fail(f"timed out waiting for {what}")
 
 
@@ -147,17 +181,20 @@ def test_delete_is_not_a_ping(tocsin: Tocsin, path: str, headers: dict[str, str]
 
 
 def test_a_missed_heartbeat_alerts_by_itself_and_the_next_ping_resolves_it(
-    tocsin: Tocsin,
+    moved: tuple[Tocsin, MovedClock],
 ) -> None:
-    dedup_key = "heartbeat:every-second"
+    tocsin, clock = moved
+    dedup_key = "heartbeat:every-five-minutes"
+    assert alerts(tocsin, dedup_key) == []
+    clock.advance(timedelta(minutes=6))  # past the deadline (apply ran a moment after T0)
     # Nothing pings: the server's timer loop must notice on its own.
     triggered = eventually(
         lambda: [a for a in alerts(tocsin, dedup_key) if a["status"] == "triggered"],
         "the expiry alert",
     )[0]
     assert triggered["service"] == "batch"
-    assert "every-second expired" in triggered["summary"]
-    assert heartbeat(tocsin, "every-second")["expired"] is True
+    assert "every-five-minutes expired" in triggered["summary"]
+    assert heartbeat(tocsin, "every-five-minutes")["expired"] is True
 
     response = httpx.post(f"{tocsin.url}/v1/heartbeats/{FAST_KEY}/ping")
     assert response.status_code == 202

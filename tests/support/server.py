@@ -87,13 +87,14 @@ def start_server(
     port: int | None = None,
     timeout: float = 30,
     ready_context: ssl.SSLContext | None = None,
+    env: dict[str, str] | None = None,
 ) -> ServerProcess:
     """Start ``tocsin serve`` and wait until /readyz answers 200."""
     port = port or free_port()
     log = log_path.open("ab")
     proc = subprocess.Popen(
         [sys.executable, "-m", "tocsin", "serve", "--port", str(port), *args],
-        env=tocsin_env(database_url),
+        env=tocsin_env(database_url, **(env or {})),
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,  # its own process group: kill() reaches its workers too
