@@ -39,11 +39,15 @@ def test_a_half_written_file_keeps_the_last_instant(tmp_path: Path) -> None:
     assert clock.now() == T0
 
 
-@pytest.mark.parametrize("text", ["2026-12-03T03:00:00", "tomorrow", ""])
-def test_a_bad_file_fails_at_start(tmp_path: Path, text: str) -> None:
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [("2026-12-03T03:00:00", "needs an offset"), ("tomorrow", "Invalid isoformat"),
+     ("", "Invalid isoformat")],
+)  # fmt: skip
+def test_a_bad_file_fails_at_start(tmp_path: Path, text: str, problem: str) -> None:
     path = tmp_path / "clock"
     path.write_text(text)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=problem):
         FileClock(path)
 
 
