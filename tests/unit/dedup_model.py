@@ -88,7 +88,16 @@ class StoreModel:
             key = (i.service_id, i.group_key)
             if key not in newest or (i.created_at, iid) > newest[key]:
                 newest[key] = (i.created_at, iid)
-        return {key: OpenIncident(iid, at) for key, (at, iid) in newest.items()}
+        # As the store does for a batch that acknowledges or resolves: count each open
+        # incident's triggered alerts (the planner stops only where none may be left).
+        triggered = {
+            iid: sum(
+                1 for a in self.alerts.values()
+                if a.incident_id == iid and a.status is AlertStatus.TRIGGERED
+            )
+            for _, iid in newest.values()
+        }  # fmt: skip
+        return {key: OpenIncident(iid, at, triggered[iid]) for key, (at, iid) in newest.items()}
 
     def _apply(self, plan: BatchPlan) -> None:
         for new in plan.incidents:

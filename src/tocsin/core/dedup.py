@@ -112,6 +112,10 @@ class BatchPlan:
     events: list[EventRecord] = field(default_factory=list)
     # Incidents whose alerts were acknowledged or resolved: their status is re-derived.
     incidents_to_recheck: set[str] = field(default_factory=set)
+    # At least this many alerts of the incident are triggered, as the plan goes (from
+    # ``OpenIncident.triggered_alerts``, plus alerts joining, minus those acknowledged or
+    # resolved); an incident absent here was not counted.
+    triggered: dict[str, int] = field(default_factory=dict)
 
     @property
     def new_alerts(self) -> list[AlertChange]:
@@ -181,6 +185,9 @@ def plan_batch(
     time would.
     """
     plan = BatchPlan()
+    plan.triggered = {
+        i.id: i.triggered_alerts for i in open_incidents.values() if i.triggered_alerts is not None
+    }
     current: dict[tuple[str, str], AlertChange | OpenAlert] = dict(open_alerts)
     incident_for_service = dict(open_incidents)
     changes = dict(recent_changes or {})
@@ -225,15 +232,21 @@ def plan_batch(
 def _joins_rechecked(
     event: AlertEvent, plan: BatchPlan, incident_for_service: dict[tuple[str, str], OpenIncident]
 ) -> bool:
-    """Whether a paging alert would join an incident this plan already acknowledged or
-    resolved alerts of: its status must be decided (and written) first, so the plan stops
-    here and the store plans the rest of the batch after applying this part."""
+    """Whether a paging alert would join an incident this plan acknowledged or resolved
+    alerts of, and which may have no triggered alert left by then (so one event at a time
+    would have found it acknowledged, or resolved and closed to joins): its status must be
+    decided (and written) first, so the plan stops here and the store plans the rest of
+    the batch after applying this part. An incident with a triggered alert left stays
+    triggered whatever this plan acknowledged, and the alert may join it at once."""
     route = event.route
     if route.grouping is GroupingMode.PER_ALERT or not plan.incidents_to_recheck:
         return False
     key = (route.service_id, group_key(route.grouping, route.grouping_labels, event.labels))
     target = incident_for_service.get(key)
-    return target is not None and target.id in plan.incidents_to_recheck
+    if target is None or target.id not in plan.incidents_to_recheck:
+        return False
+    left = plan.triggered.get(target.id)
+    return left is None or left <= 0
 
 
 def _as_open(found: AlertChange | OpenAlert | None) -> OpenAlert | None:
@@ -316,6 +329,9 @@ def _incident_for(
             NewIncident(incident_id, route.service_id, event.summary, event.received_at, key[1])
         )
         incident_for_service[key] = OpenIncident(incident_id, event.received_at)
+        plan.triggered[incident_id] = 0
+    if incident_id in plan.triggered:
+        plan.triggered[incident_id] += 1  # the alert joining it pages: it is triggered
     return incident_id
 
 
@@ -361,8 +377,9 @@ def _apply(change: AlertChange, event: AlertEvent, outcome: Outcome, plan: Batch
         change.occurrences_added += 1
         change.last_seen_at = event.received_at
         return
+    was_triggered = change.status is AlertStatus.TRIGGERED
     if outcome is Outcome.ACKNOWLEDGED:
-        if change.status is AlertStatus.TRIGGERED:
+        if was_triggered:
             change.status = AlertStatus.ACKNOWLEDGED
             change.acknowledged_at = event.received_at
     else:
@@ -370,3 +387,5 @@ def _apply(change: AlertChange, event: AlertEvent, outcome: Outcome, plan: Batch
         change.resolved_at = event.received_at
     if change.incident_id is not None:
         plan.incidents_to_recheck.add(change.incident_id)
+        if was_triggered and change.incident_id in plan.triggered:
+            plan.triggered[change.incident_id] -= 1

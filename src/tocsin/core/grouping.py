@@ -19,10 +19,12 @@ class GroupingMode(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class OpenIncident:
-    """An incident alerts may still join."""
+    """An incident alerts may still join, and how many of its alerts are triggered: at
+    least ``triggered_alerts`` (counted up to a cap; None when not counted)."""
 
     id: str
     created_at: datetime
+    triggered_alerts: int | None = None
 
 
 def group_key(mode: GroupingMode, grouping_labels: Sequence[str], labels: Mapping[str, str]) -> str:

@@ -40,12 +40,24 @@ async def write_alerts(
     }
     # Only acknowledge and resolve recheck an incident's status (see IngestStore).
     joining = all(e.action is Action.TRIGGER or e.action is Action.REEVALUATE for e in events)
+    # How far to count an incident's triggered alerts: far enough to tell whether this
+    # batch's acknowledgements and resolutions could leave none (core.dedup).
+    count = (
+        0
+        if joining
+        else 1 + sum(e.action is Action.ACKNOWLEDGE or e.action is Action.RESOLVE for e in events)
+    )
+
+    def load(wanted: set[tuple[str, str]]) -> dict[tuple[str, str], OpenIncident]:
+        return store.incidents.open_incidents(
+            cur, wanted, only_joining=joining, count_triggered=count
+        )
 
     # Every lock is taken up front, in one step: the dedup keys' (sorted), then the open
     # incidents' rows. While another process holds one, the loop parses requests.
     def lock() -> dict[tuple[str, str], OpenIncident]:
         store.lock_keys(cur, events)
-        return store.incidents.open_incidents(cur, groups, only_joining=joining)
+        return load(groups)
 
     open_incidents: dict[tuple[str, str], OpenIncident] = await may_wait(lock)
     auto_resolve = {s: r.auto_resolve_incidents for s, r in routes.items()}
@@ -53,14 +65,14 @@ async def write_alerts(
     remaining = list(events)
     while remaining:
         planned = await _plan_and_apply(
-            store, cur, remaining, open_incidents, groups, joining, auto_resolve, suppress, may_wait
+            store, cur, remaining, open_incidents, groups, load, auto_resolve, suppress, may_wait
         )
         outcomes += planned
         remaining = remaining[len(planned) :]
         if remaining:
             # The plan stopped before an alert joining an incident it acknowledged or
             # resolved alerts of: plan the rest with what is stored now.
-            open_incidents = store.incidents.open_incidents(cur, groups, only_joining=joining)
+            open_incidents = load(groups)
     return outcomes
 
 
@@ -70,7 +82,7 @@ async def _plan_and_apply(
     events: list[AlertEvent],
     open_incidents: dict[tuple[str, str], OpenIncident],
     groups: set[tuple[str, str]],
-    joining: bool,
+    load: Callable[[set[tuple[str, str]]], dict[tuple[str, str], OpenIncident]],
     auto_resolve: dict[str, bool],
     suppress: Suppress,
     may_wait: MayWait[Any],
@@ -86,7 +98,7 @@ async def _plan_and_apply(
         # look again, and plan again with what we find.
         def look_again() -> dict[tuple[str, str], OpenIncident]:
             store.incidents.lock_creation(cur, opening)
-            return store.incidents.open_incidents(cur, opening, only_joining=joining)
+            return load(opening)
 
         open_incidents.update(await may_wait(look_again))
         plan = plan_batch(events, open_alerts, open_incidents, new_id, suppress, recent)

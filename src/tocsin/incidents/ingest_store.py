@@ -43,6 +43,12 @@ class IncidentStatements:
         self._has_triggered = (
             f"SELECT 1 FROM alerts WHERE incident_id = {p} AND status = 'triggered' LIMIT 1"
         )
+        # Its triggered alerts, counted up to a cap: the batch planner only needs to know
+        # whether the batch's acknowledgements and resolutions could leave none.
+        self._triggered_up_to = (
+            "SELECT COUNT(*) FROM (SELECT 1 FROM alerts "
+            f"WHERE incident_id = {p} AND status = 'triggered' LIMIT {p}) AS t"
+        )
         self._has_open = (
             f"SELECT 1 FROM alerts WHERE incident_id = {p} AND status <> 'resolved' LIMIT 1"
         )
@@ -52,21 +58,33 @@ class IncidentStatements:
         )
 
     def open_incidents(
-        self, cur: Any, groups: Iterable[tuple[str, str]], *, only_joining: bool = False
+        self,
+        cur: Any,
+        groups: Iterable[tuple[str, str]],
+        *,
+        only_joining: bool = False,
+        count_triggered: int = 0,
     ) -> dict[tuple[str, str], OpenIncident]:
         """The newest open incident of each (service, group key), for grouping into it.
 
         ``only_joining``: the batch will not recheck (acknowledge or resolve) any incident,
-        so a shared lock is enough on PostgreSQL.
+        so a shared lock is enough on PostgreSQL. ``count_triggered``: also count each
+        incident's triggered alerts, up to this many (the batch's acknowledgements and
+        resolutions, plus one).
         """
         sql = self._open_shared if only_joining else self._open
         result: dict[tuple[str, str], OpenIncident] = {}
         for sid, key in sorted(set(groups)):
             cur.execute(sql, (sid, key))
             row = cur.fetchone()
-            if row is not None:
-                opened = self._batch.from_db_time(row[1]) or datetime.min
-                result[(sid, key)] = OpenIncident(row[0], opened)
+            if row is None:
+                continue
+            opened = self._batch.from_db_time(row[1]) or datetime.min
+            triggered = None
+            if count_triggered > 0:
+                cur.execute(self._triggered_up_to, (row[0], count_triggered))
+                triggered = int(cur.fetchone()[0])
+            result[(sid, key)] = OpenIncident(row[0], opened, triggered)
         return result
 
     def lock_creation(self, cur: Any, groups: Iterable[tuple[str, str]]) -> None:

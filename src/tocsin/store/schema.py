@@ -49,6 +49,19 @@ teams = Table(
     Column("archived_at", UTCDateTime),
 )
 
+# Escalation policies as written in the world file (levels, repeat, fallback), one JSON
+# document each; an incident keeps its own snapshot when it triggers.
+escalation_policies = Table(
+    "escalation_policies",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("description", Text, nullable=False, server_default=""),
+    Column("definition", JSONText, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
 services = Table(
     "services",
     metadata,
@@ -56,6 +69,8 @@ services = Table(
     Column("name", String(200), nullable=False, unique=True),
     Column("description", Text, nullable=False, server_default=""),
     Column("team_id", ID, ForeignKey("teams.id")),
+    # Whom its incidents page (NULL: nobody; `paging: {required: true}` refuses that).
+    Column("escalation_policy_id", ID, ForeignKey("escalation_policies.id")),
     Column("tier", Integer, nullable=False, server_default="3"),
     Column("links", JSONText, nullable=False, server_default="[]"),
     # "open_incident": alerts join the service's open incident; "per_alert": one each.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from tocsin.world.kind import Kind
 from tocsin.world.kinds.change_sources import ChangeSources
+from tocsin.world.kinds.escalation_policies import EscalationPolicies
 from tocsin.world.kinds.heartbeats import Heartbeats
 from tocsin.world.kinds.integrations import Integrations
 from tocsin.world.kinds.maintenance_windows import MaintenanceWindows
@@ -22,10 +23,11 @@ KINDS: tuple[Kind, ...] = (
     Teams(),
     Users(),
     TeamMembers(),
+    Schedules(),
+    EscalationPolicies(),
     Services(),
     Heartbeats(),
     Integrations(),
     ChangeSources(),
     MaintenanceWindows(),
-    Schedules(),
 )

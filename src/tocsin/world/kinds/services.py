@@ -18,7 +18,7 @@ from tocsin.core.grouping import GroupingMode
 from tocsin.ingest.generic import GenericMapping
 from tocsin.ingest.registry import INTEGRATION_TYPES
 from tocsin.inputs import check_duration
-from tocsin.store.schema import services, teams
+from tocsin.store.schema import escalation_policies, services, teams
 from tocsin.world.kind import TableKind
 from tocsin.world.plan import Change
 from tocsin.world.records import FieldSpec, Ids, Record
@@ -71,6 +71,7 @@ class ServiceSpec(NamedSpec):
 
     description: str = ""
     team: Name | None = None
+    escalation_policy: Name | None = None
     tier: Annotated[int, AfterValidator(between(1, 4))] = 3
     links: list[Link] = Field(default_factory=list)
     incident_grouping: Annotated[str, AfterValidator(one_of([m.value for m in GroupingMode]))] = (
@@ -103,6 +104,7 @@ class Services(TableKind):
     fields = (
         FieldSpec("description"),
         FieldSpec("team", refers_to="team"),
+        FieldSpec("escalation_policy", refers_to="escalation_policy"),
         FieldSpec("tier"),
         FieldSpec("links"),
         FieldSpec("incident_grouping"),
@@ -116,10 +118,17 @@ class Services(TableKind):
     soft_delete = True
 
     def current(self, conn: Connection) -> list[Record]:
-        """Every service, with its team by name."""
+        """Every service, with its team and escalation policy by name."""
         rows = conn.execute(
-            select(services, teams.c.name.label("team"))
+            select(
+                services,
+                teams.c.name.label("team"),
+                escalation_policies.c.name.label("escalation_policy"),
+            )
             .outerjoin(teams, teams.c.id == services.c.team_id)
+            .outerjoin(
+                escalation_policies, escalation_policies.c.id == services.c.escalation_policy_id
+            )
             .order_by(services.c.name)
         )
         return [
@@ -136,13 +145,20 @@ class Services(TableKind):
         ]
 
     def columns(self, change: Change, ids: Ids) -> dict[str, Any]:
-        """The service's columns, its team as an id."""
+        """The service's columns, its team and escalation policy as ids."""
         values = change.values
-        team = values["team"]
+        team, policy = values["team"], values["escalation_policy"]
         return {
             "name": change.key[0],
             "team_id": ids.of("team", (team,)) if team is not None else None,
-            **{f.name: values[f.name] for f in self.fields if f.name not in ("team", *_NOISE)},
+            "escalation_policy_id": (
+                ids.of("escalation_policy", (policy,)) if policy is not None else None
+            ),
+            **{
+                f.name: values[f.name]
+                for f in self.fields
+                if f.name not in ("team", "escalation_policy", *_NOISE)
+            },
             **_noise_columns(values),
         }
 
