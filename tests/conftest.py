@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +12,17 @@ from sqlalchemy import Engine
 from tests.support.databases import BACKENDS, database_url
 from tocsin.store.db import create_db_engine
 from tocsin.store.migrate import upgrade
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """``TOCSIN_TEST_ORDER=reverse``: run each module's tests in reverse order, to find a
+    test that passes only on what an earlier one left in a shared (module) fixture."""
+    if os.environ.get("TOCSIN_TEST_ORDER") != "reverse":
+        return
+    by_module: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        by_module.setdefault(item.nodeid.split("::")[0], []).append(item)
+    items[:] = [item for group in by_module.values() for item in reversed(group)]
 
 
 @pytest.fixture(params=BACKENDS)

@@ -11,6 +11,7 @@ from tocsin.engine.suppressions import SuppressionDirectory
 from tocsin.engine.timers import TimerService
 from tocsin.engine.writer import GroupCommitWriter
 from tocsin.ingest.routing import KeyDirectory
+from tocsin.notify.delivery import DeliveryWorker
 from tocsin.observability.metrics import Metrics
 from tocsin.settings import Settings
 
@@ -27,3 +28,4 @@ class Runtime:
     metrics: Metrics
     timers: TimerService
     suppressions: SuppressionDirectory
+    delivery: DeliveryWorker

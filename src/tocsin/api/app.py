@@ -34,14 +34,16 @@ from tocsin.engine.suppressions import SuppressionDirectory
 from tocsin.engine.timer_wakeups import listen_forever
 from tocsin.engine.timers import TimerService
 from tocsin.engine.writer import GroupCommitWriter, Work
+from tocsin.escalation import service as escalation_service
 from tocsin.heartbeats import service as heartbeat_service
 from tocsin.ingest.routing import KeyDirectory
+from tocsin.notify.delivery import DeliveryWorker
 from tocsin.observability.metrics import Metrics
 from tocsin.runtime import Runtime
 from tocsin.settings import Settings
 from tocsin.store.db import create_db_engine
 from tocsin.store.migrate import schema_is_current
-from tocsin.store.timers import BatchTimerHandler, SubjectLock, arm
+from tocsin.store.timers import BatchTimerHandler, SubjectLock, TimerHandler, arm
 
 log = logging.getLogger(__name__)
 
@@ -52,9 +54,14 @@ KEY_RELOAD_SECONDS = 5.0
 TIMER_BATCH_HANDLERS: dict[str, BatchTimerHandler] = {
     heartbeat_service.TIMER_KIND: heartbeat_service.on_expiries,
 }
+# Kinds fired one timer at a time whose handler needs nothing from this process.
+TIMER_HANDLERS: dict[str, TimerHandler] = {
+    escalation_service.TIMER_KIND: escalation_service.on_escalation,
+}
 # Kinds whose subject is a row, locked before the timer (engine.timers' lock order).
 TIMER_SUBJECT_LOCKS: dict[str, SubjectLock] = {
     heartbeat_service.TIMER_KIND: heartbeat_service.lock_heartbeats,
+    escalation_service.TIMER_KIND: escalation_service.lock_incidents,
 }
 
 
@@ -82,6 +89,7 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
         writer,
         clock,
         {
+            **TIMER_HANDLERS,
             holds.TIMER_KIND: holds.sweep_handler(suppressions),
             retention.TIMER_KIND: retention.retention_handler(
                 retention.Retention(
@@ -99,6 +107,8 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
         on_failed=metrics.timer_failed,
     )
     writer.on_armed = timers.nudge
+    delivery = DeliveryWorker(engine, clock, settings)
+    writer.on_queued = delivery.nudge
     return Runtime(
         settings=settings,
         engine=engine,
@@ -108,6 +118,7 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
         metrics=metrics,
         timers=timers,
         suppressions=suppressions,
+        delivery=delivery,
     )
 
 
@@ -143,6 +154,7 @@ def create_app(
             background.append(
                 asyncio.create_task(listen_forever(runtime.engine, runtime.timers.nudge))
             )
+            background.append(asyncio.create_task(runtime.delivery.run_forever()))
         try:
             yield
         finally:

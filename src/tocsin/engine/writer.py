@@ -98,6 +98,8 @@ class GroupCommitWriter:
         self.events_committed = 0
         # Told the earliest timer a committed batch armed (the timer loop wakes for it).
         self.on_armed: Callable[[datetime], None] | None = None
+        # Told after a commit that queued messages in the outbox (wakes the sender).
+        self.on_queued: Callable[[], None] | None = None
 
     def start(self) -> None:
         """Start the writer task on the running loop."""
@@ -296,6 +298,8 @@ class GroupCommitWriter:
         armed = store.take_armed()
         if armed is not None and self.on_armed is not None:
             self.on_armed(armed)
+        if store.take_queued() and self.on_queued is not None:
+            self.on_queued()
         self._succeeded(batch)
 
     def _succeeded(self, batch: list[_Submission]) -> None:

@@ -15,8 +15,12 @@ from tocsin.core.dedup import NewIncident
 from tocsin.core.grouping import OpenIncident
 from tocsin.core.incident_status import IncidentStatus, status_after_alert_change
 from tocsin.store.batch import Batch, placeholders
+from tocsin.store.timers import arm_many
 
 _COLUMNS = "id, service_id, title, status, created_at, updated_at, group_key"
+
+
+ESCALATION_TIMER = "escalation"  # the timer kind whose subject is an incident
 
 
 class IncidentStatements:
@@ -116,6 +120,14 @@ class IncidentStatements:
             for i in new
         ]
         self._batch.insert_rows(cur, "incidents", _COLUMNS, self._insert, rows)
+        # Each starts its escalation at once (escalation.service pages its policy).
+        arm_many(
+            self._batch,
+            cur,
+            kind=ESCALATION_TIMER,
+            due={i.id: i.created_at for i in new},
+            now=max(i.created_at for i in new),
+        )
 
     def recheck(
         self, cur: Any, incident_id: str, auto_resolve: dict[str, bool], when: datetime

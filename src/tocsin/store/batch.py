@@ -42,6 +42,7 @@ class Batch:
         self._pg = dialect == "postgresql"
         self._times: dict[datetime, str] = {}
         self._armed: datetime | None = None  # earliest timer armed in this transaction
+        self._queued = False  # a message was queued in the outbox in this transaction
         self._p = "%s" if self._pg else "?"
 
     # -- transactions ---------------------------------------------------------------
@@ -93,6 +94,15 @@ class Batch:
         """The earliest timer armed since the last call (the writer asks after a commit)."""
         armed, self._armed = self._armed, None
         return armed
+
+    def note_queued(self) -> None:
+        """A message was queued in the outbox in this transaction (``notify.outbox``)."""
+        self._queued = True
+
+    def take_queued(self) -> bool:
+        """Whether a message was queued since the last call (asked after a commit)."""
+        queued, self._queued = self._queued, False
+        return queued
 
     def checkpoint(self) -> None:
         """Copy what is left of the SQLite WAL into the database (between transactions)."""

@@ -264,6 +264,73 @@ api_tokens = Table(
 )
 
 
+# An incident's escalation: its policy as it was when the escalation started (the policy
+# may change later; this one does not), and where it is: which pass over the policy
+# (``repeat``) and which level was paged last. ``state``: active, stopped (acknowledged,
+# resolved, nobody to page) or exhausted (every level of every pass paged).
+escalations = Table(
+    "escalations",
+    metadata,
+    Column("incident_id", ID, ForeignKey("incidents.id"), primary_key=True),
+    Column("policy", JSONText, nullable=False),
+    Column("repeat", Integer, nullable=False),
+    Column("level", Integer, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# Round robin: whose turn it is next at a level of a policy (by the policy's name).
+escalation_turns = Table(
+    "escalation_turns",
+    metadata,
+    Column("policy", String(200), primary_key=True),
+    Column("level", Integer, primary_key=True),
+    Column("next_turn", Integer, nullable=False),
+)
+
+# The outbox: one row per message to send (a page to one contact method of one user),
+# written in the transaction that decided it and sent after it committed. The key is
+# unique, so a replayed decision queues nothing twice, and travels with the message so
+# a receiver can drop a repeat. A worker claims a row by taking its lease.
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("idempotency_key", String(300), nullable=False, unique=True),
+    Column("incident_id", ID, ForeignKey("incidents.id")),
+    Column("user_name", String(200), nullable=False),
+    Column("method_type", String(32), nullable=False),
+    Column("address", Text, nullable=False),
+    Column("message", JSONText, nullable=False),
+    # pending (to send, or to retry at next_attempt_at), sent, failed, cancelled.
+    Column("state", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", UTCDateTime),
+    Column("lease_owner", String(64)),
+    Column("lease_expires_at", UTCDateTime),
+    Column("last_error", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime),
+    Index(None, "state", "next_attempt_at"),
+    Index(None, "incident_id"),
+)
+
+# Every attempt to send a delivery: the delivery log.
+delivery_attempts = Table(
+    "delivery_attempts",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("delivery_id", ID, ForeignKey("deliveries.id"), nullable=False),
+    Column("channel", String(32), nullable=False),
+    Column("outcome", String(16), nullable=False),  # sent, retry, failed
+    Column("error", Text),
+    Column("latency_ms", Integer, nullable=False),
+    Column("attempted_at", UTCDateTime, nullable=False),
+    Index(None, "delivery_id"),
+)
+
+
 timers = Table(
     "timers",
     metadata,

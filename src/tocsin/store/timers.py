@@ -8,7 +8,7 @@ and a kind's handler (a domain's function) is told a ``Timer`` and answers a ``F
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -78,28 +78,42 @@ def arm(
     Lock order: when the timer belongs to a subject row (a heartbeat), lock or update
     that row first, then arm. Arming revives a dead timer and starts its attempts over.
     """
+    arm_many(store, cur, kind=kind, due={subject: due_at}, now=now, payload=payload)
+
+
+def arm_many(
+    store: Batch,
+    cur: Any,
+    *,
+    kind: str,
+    due: Mapping[str, datetime | None],
+    now: datetime,
+    payload: dict[str, Any] | None = None,
+) -> None:
+    """``arm`` for many subjects of one kind (subject -> due time), in one statement."""
+    if not due:
+        return
     p = store.mark
-    cur.execute(
+    body = _json(payload or {}).decode()
+    stamp = store.db_time(now)
+    cur.executemany(
         "INSERT INTO timers (id, kind, subject, due_at, payload, fire_count, created_at, "
         f"updated_at) VALUES ({p}, {p}, {p}, {p}, {p}, 0, {p}, {p}) "
         "ON CONFLICT (kind, subject) DO UPDATE SET due_at = excluded.due_at, "
         "payload = excluded.payload, updated_at = excluded.updated_at, "
         "generation = timers.generation + 1, attempts = 0, last_error = NULL, dead_at = NULL",
-        (
-            new_id(now),
-            kind,
-            subject,
-            store.db_time(due_at),
-            _json(payload or {}).decode(),
-            store.db_time(now),
-            store.db_time(now),
-        ),
+        [
+            (new_id(now), kind, subject, store.db_time(at), body, stamp, stamp)
+            for subject, at in due.items()
+        ],
     )
-    if due_at is not None:
-        store.note_armed(due_at)
+    armed = [at for at in due.values() if at is not None]
+    if armed:
+        earliest = min(armed)
+        store.note_armed(earliest)
         if store.concurrent_writers:
             # Delivered to the listeners of every process when (and only if) this commits.
-            cur.execute(f"SELECT pg_notify('{NOTIFY_CHANNEL}', {p})", (due_at.isoformat(),))
+            cur.execute(f"SELECT pg_notify('{NOTIFY_CHANNEL}', {p})", (earliest.isoformat(),))
 
 
 def due_candidates(

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +27,11 @@ class Channel(Protocol):
 
     def send_verification(self, method: ContactMethod, code: str) -> None:
         """Deliver a verification ``code`` to ``method``."""
+        ...
+
+    def send_page(self, method: ContactMethod, message: Mapping[str, Any], key: str) -> None:
+        """Deliver a page (``message``: see ``notify.message``) carrying its idempotency
+        ``key``, so a receiver can drop a repeat."""
         ...
 
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import smtplib
 import ssl
+from collections.abc import Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
+from typing import Any
 
 from tocsin.notify.channels.base import ContactMethod, DeliveryFailed, InvalidAddress
 
@@ -39,7 +41,24 @@ def verification_email(method: ContactMethod, code: str) -> tuple[str, str]:
     return subject, body
 
 
-def send_email(config: SmtpConfig, to: str, subject: str, body: str) -> None:
+def page_email(message: Mapping[str, Any]) -> tuple[str, str]:
+    """The subject and plain-text body of a page."""
+    incident = message["incident"]
+    subject = f"[{incident['severity'].upper()}] {incident['title']} ({incident['service']})"
+    body = (
+        f"{incident['title']}\n\n"
+        f"Service:  {incident['service']}\n"
+        f"Severity: {incident['severity']}\n"
+        f"Incident: {incident['id']} (opened {incident['created_at']})\n"
+        f"Paged:    level {message['level']} of policy {message['policy']}"
+        f"{' (repeat ' + str(message['repeat']) + ')' if message['repeat'] else ''}\n"
+    )
+    return subject, body
+
+
+def send_email(
+    config: SmtpConfig, to: str, subject: str, body: str, *, message_id: str | None = None
+) -> None:
     """Hand one plain-text message for ``to`` to the SMTP server; raise if it is refused."""
     if "@" not in to or to != to.strip():
         raise InvalidAddress(f"{to!r} is not an email address")
@@ -48,7 +67,8 @@ def send_email(config: SmtpConfig, to: str, subject: str, body: str) -> None:
     message["To"] = to
     message["Subject"] = subject
     message["Date"] = formatdate(usegmt=True)
-    message["Message-ID"] = make_msgid(domain=config.sender.rpartition("@")[2] or None)
+    domain = config.sender.rpartition("@")[2] or "tocsin"
+    message["Message-ID"] = f"<{message_id}@{domain}>" if message_id else make_msgid(domain=domain)
     message.set_content(body)
     try:
         with smtplib.SMTP(config.host, config.port, timeout=config.timeout) as smtp:
@@ -83,3 +103,8 @@ class EmailChannel:
         """Mail the code to the method's address."""
         subject, body = verification_email(method, code)
         send_email(self.config, method.address, subject, body)
+
+    def send_page(self, method: ContactMethod, message: Mapping[str, Any], key: str) -> None:
+        """Mail the page; its Message-ID carries the idempotency key."""
+        subject, body = page_email(message)
+        send_email(self.config, method.address, subject, body, message_id=key.replace("/", "."))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -12,7 +13,13 @@ from tocsin.notify.channels.base import ContactMethod, DeliveryFailed, InvalidAd
 WEBHOOK_TIMEOUT_SECONDS = 5.0
 
 
-def post_json(url: str, body: dict[str, Any], *, timeout: float = WEBHOOK_TIMEOUT_SECONDS) -> None:
+def post_json(
+    url: str,
+    body: Mapping[str, Any],
+    *,
+    timeout: float = WEBHOOK_TIMEOUT_SECONDS,
+    headers: Mapping[str, str] | None = None,
+) -> None:
     """POST ``body`` as JSON to ``url``; any 2xx is delivered, anything else raises.
 
     Redirects are not followed: a receiver that moved should be updated in the world file,
@@ -27,7 +34,7 @@ def post_json(url: str, body: dict[str, Any], *, timeout: float = WEBHOOK_TIMEOU
             json=body,
             timeout=timeout,
             follow_redirects=False,
-            headers={"User-Agent": "Tocsin"},
+            headers={"User-Agent": "Tocsin", **(headers or {})},
         )
     except httpx.HTTPError as exc:
         raise DeliveryFailed(
@@ -49,3 +56,8 @@ class WebhookChannel:
         """POST ``{"type": "tocsin.verification", "user": ..., "code": ...}``."""
         body = {"type": "tocsin.verification", "user": method.user, "code": code}
         post_json(method.address, body, timeout=self.timeout)
+
+    def send_page(self, method: ContactMethod, message: Mapping[str, Any], key: str) -> None:
+        """POST the page as JSON, the key in the body and the ``Idempotency-Key`` header."""
+        body = {**message, "idempotency_key": key}
+        post_json(method.address, body, timeout=self.timeout, headers={"Idempotency-Key": key})

@@ -1,0 +1,263 @@
+"""The escalation timer: page an incident's policy, level by level, until someone acts.
+
+Every new incident arms an ``escalation`` timer due when it opened
+(``incidents.ingest_store``). Its first firing snapshots the service's policy into
+``escalations`` and pages the first level; each later firing pages the next step
+(``policy.advance``: timed from due times, missed steps collapsed) and arms the one
+after. An incident no longer triggered (acknowledged, resolved) stops its escalation at
+the next firing. Everything happens inside the writer's transaction: the pages are
+outbox rows (``notify.outbox``) with keys unique in the database, sent after the commit.
+
+Lock order (``engine.timers``): the incident row, then its timer. Whatever changes an
+incident's status locks the incident row first too (``IncidentStatements``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import msgspec
+
+from tocsin.escalation.definition import PolicyDefinition
+from tocsin.escalation.policy import (
+    Level,
+    LevelMode,
+    Policy,
+    Position,
+    Step,
+    Target,
+    TargetKind,
+    advance,
+    from_document,
+    start,
+    to_document,
+)
+from tocsin.incidents.ingest_store import ESCALATION_TIMER
+from tocsin.inputs import STORED
+from tocsin.notify.outbox import Page, queue
+from tocsin.schedules.store.in_batch import paged_by_schedule
+from tocsin.store.batch import Batch, placeholders
+from tocsin.store.timers import Firing, Timer
+
+log = logging.getLogger(__name__)
+
+TIMER_KIND = ESCALATION_TIMER
+_json = msgspec.json.Encoder().encode
+
+
+def _decode(value: Any) -> Any:
+    return msgspec.json.decode(value) if isinstance(value, str | bytes) else value
+
+
+@dataclass(frozen=True, slots=True)
+class _Incident:
+    id: str
+    status: str
+    title: str
+    service_id: str
+    service: str
+    created_at: datetime
+    severity: str
+
+
+def lock_incidents(store: Batch, cur: Any, ids: Sequence[str]) -> set[str]:
+    """Lock the incidents before their escalation timers (``SubjectLock``): the ids that
+    may fire now. One another transaction holds (an acknowledgement being written) waits
+    for the next pass; one that no longer exists fires, and its timer is disarmed."""
+    if not store.concurrent_writers:
+        return set(ids)
+    marks = placeholders(len(ids), store.mark)
+    cur.execute(f"SELECT id FROM incidents WHERE id IN ({marks}) FOR UPDATE SKIP LOCKED", ids)
+    locked = {row[0] for row in cur.fetchall()}
+    rest = [i for i in ids if i not in locked]
+    if not rest:
+        return locked
+    cur.execute(
+        f"SELECT id FROM incidents WHERE id IN ({placeholders(len(rest), store.mark)})", rest
+    )
+    held = {row[0] for row in cur.fetchall()}
+    return locked | {i for i in rest if i not in held}
+
+
+def on_escalation(store: Batch, cur: Any, timer: Timer, now: datetime) -> Firing:
+    """Timer handler: page the incident's next escalation step, or stop."""
+    incident = _incident(store, cur, timer.subject)
+    if incident is None:
+        return Firing()
+    p = store.mark
+    cur.execute(
+        f"SELECT policy, repeat, level, state FROM escalations WHERE incident_id = {p}",
+        (incident.id,),
+    )
+    row = cur.fetchone()
+    if incident.status != "triggered":
+        if row is not None and row[3] == "active":
+            _set_state(store, cur, incident.id, "stopped", now)
+        return Firing()
+    step: Step | None
+    if row is None:
+        policy = _service_policy(store, cur, incident.service_id)
+        if policy is None:
+            return Firing()  # the service pages nobody
+        step = start(policy, timer.due_at)
+        cur.execute(
+            "INSERT INTO escalations (incident_id, policy, repeat, level, state, started_at, "
+            f"updated_at) VALUES ({p}, {p}, 0, 0, 'active', {p}, {p})",
+            (
+                incident.id,
+                _json(to_document(policy)).decode(),
+                store.db_time(now),
+                store.db_time(now),
+            ),
+        )
+    else:
+        if row[3] != "active":
+            return Firing()
+        policy = from_document(_decode(row[0]))
+        step = advance(policy, Position(row[1], row[2]), timer.due_at, now)
+        if step is None:
+            _set_state(store, cur, incident.id, "exhausted", now)
+            return Firing()
+        cur.execute(
+            f"UPDATE escalations SET repeat = {p}, level = {p}, updated_at = {p} "
+            f"WHERE incident_id = {p}",
+            (step.position.repeat, step.position.level, store.db_time(now), incident.id),
+        )
+    queue(store, cur, _pages(store, cur, policy, step, incident, now), now)
+    if step.next_due is None:
+        _set_state(store, cur, incident.id, "exhausted", now)
+    return Firing(next_due=step.next_due)
+
+
+def _incident(store: Batch, cur: Any, incident_id: str) -> _Incident | None:
+    p = store.mark
+    cur.execute(
+        "SELECT i.id, i.status, i.title, i.service_id, s.name, i.created_at, "
+        "(SELECT a.severity FROM alerts a WHERE a.incident_id = i.id ORDER BY a.id LIMIT 1) "
+        f"FROM incidents i JOIN services s ON s.id = i.service_id WHERE i.id = {p}",
+        (incident_id,),
+    )
+    row = cur.fetchone()
+    if row is None:
+        return None
+    created = store.from_db_time(row[5])
+    assert created is not None
+    return _Incident(row[0], row[1], row[2], row[3], row[4], created, row[6] or "critical")
+
+
+def _service_policy(store: Batch, cur: Any, service_id: str) -> Policy | None:
+    cur.execute(
+        "SELECT p.name, p.definition FROM services s "
+        "JOIN escalation_policies p ON p.id = s.escalation_policy_id "
+        f"WHERE s.id = {store.mark}",
+        (service_id,),
+    )
+    row = cur.fetchone()
+    if row is None:
+        return None
+    definition = PolicyDefinition.model_validate(_decode(row[1]), context=STORED)
+    return definition.to_policy(row[0])
+
+
+def _set_state(store: Batch, cur: Any, incident_id: str, state: str, now: datetime) -> None:
+    p = store.mark
+    cur.execute(
+        f"UPDATE escalations SET state = {p}, updated_at = {p} WHERE incident_id = {p}",
+        (state, store.db_time(now), incident_id),
+    )
+
+
+def _pages(
+    store: Batch, cur: Any, policy: Policy, step: Step, incident: _Incident, now: datetime
+) -> list[Page]:
+    """A page to every contact method of everyone the step reaches."""
+    level = policy.levels[step.position.level]
+    targets = level.pick(_turn(store, cur, policy, step.position.level, level))
+    users = _users(store, cur, targets, now)
+    gap = not users
+    if gap:
+        users = _users(store, cur, policy.fallback, now)
+        log.warning(
+            "incident %s: level %d of policy %s reaches nobody; %s",
+            incident.id,
+            step.position.level + 1,
+            policy.name,
+            "paging its fallback" if users else "it has no fallback either",
+        )
+    message = {
+        "type": "tocsin.page",
+        "incident": {
+            "id": incident.id,
+            "title": incident.title,
+            "service": incident.service,
+            "severity": incident.severity,
+            "created_at": incident.created_at.isoformat(),
+        },
+        "policy": policy.name,
+        "level": step.position.level + 1,
+        "repeat": step.position.repeat,
+        "coverage_gap": gap,
+        "skipped_steps": step.skipped,
+    }
+    pages = []
+    for user, methods in _contact_methods(store, cur, users):
+        for index, method in enumerate(methods):
+            key = f"{incident.id}/{step.position.repeat}/{step.position.level}/{user}/{index}"
+            pages.append(Page(key, incident.id, user, method["type"], method["address"], message))
+    return pages
+
+
+def _turn(store: Batch, cur: Any, policy: Policy, index: int, level: Level) -> int:
+    """Whose turn it is at a round-robin level (and move the turn on); 0 otherwise."""
+    if level.mode is not LevelMode.ROUND_ROBIN:
+        return 0
+    p = store.mark
+    cur.execute(
+        f"SELECT next_turn FROM escalation_turns WHERE policy = {p} AND level = {p}",
+        (policy.name, index),
+    )
+    row = cur.fetchone()
+    turn = int(row[0]) if row else 0
+    cur.execute(
+        f"INSERT INTO escalation_turns (policy, level, next_turn) VALUES ({p}, {p}, {p}) "
+        "ON CONFLICT (policy, level) DO UPDATE SET next_turn = excluded.next_turn",
+        (policy.name, index, (turn + 1) % len(level.targets)),
+    )
+    return turn
+
+
+def _users(store: Batch, cur: Any, targets: Sequence[Target], now: datetime) -> list[str]:
+    """The users ``targets`` reach at ``now``, each once, in the targets' order."""
+    found: list[str] = []
+    for target in targets:
+        if target.kind is TargetKind.USER:
+            names: Sequence[str] = (target.name,)
+        elif target.kind is TargetKind.SCHEDULE:
+            names = paged_by_schedule(store, cur, target.name, now)
+        else:
+            cur.execute(
+                "SELECT u.name FROM team_members m JOIN teams t ON t.id = m.team_id "
+                f"JOIN users u ON u.id = m.user_id WHERE t.name = {store.mark} ORDER BY u.name",
+                (target.name,),
+            )
+            names = [row[0] for row in cur.fetchall()]
+        found += [n for n in names if n not in found]
+    return found
+
+
+def _contact_methods(
+    store: Batch, cur: Any, users: Sequence[str]
+) -> list[tuple[str, list[dict[str, str]]]]:
+    if not users:
+        return []
+    cur.execute(
+        "SELECT name, contact_methods FROM users "
+        f"WHERE name IN ({placeholders(len(users), store.mark)})",
+        list(users),
+    )
+    methods = {name: _decode(value) or [] for name, value in cur.fetchall()}
+    return [(user, methods[user]) for user in users if user in methods]

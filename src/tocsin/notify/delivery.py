@@ -1,0 +1,206 @@
+"""Sending the outbox: claim with a lease, send with no transaction open, record.
+
+A worker claims due rows in a short transaction (PostgreSQL: ``FOR UPDATE SKIP LOCKED``,
+so workers in several processes never claim the same row; SQLite has one writer) by
+setting ``lease_owner`` and ``lease_expires_at``, commits, sends each through its
+channel, then records the outcome, but only while it still holds the lease. A worker
+killed between sending and recording leaves a lease that expires, and another worker
+sends again with the same idempotency key: delivery is at least once per key, and the key
+travels with the message (``Idempotency-Key`` header, email ``Message-ID``) so receivers
+can drop a repeat.
+
+A page for an incident no longer triggered is not sent (``cancelled``). A channel that
+cannot deliver to the address (a bad address, no channel configured) fails at once; any
+other failure is retried with exponential backoff and jitter, ``MAX_ATTEMPTS`` times.
+Every attempt is a row in ``delivery_attempts``: the delivery log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, bindparam, insert, select, text, update
+
+from tocsin.clock import Clock
+from tocsin.ids import new_id, new_secret
+from tocsin.notify.channels import ChannelError, ContactMethod, channel_for
+from tocsin.notify.channels.base import ChannelNotConfigured, InvalidAddress
+from tocsin.settings import Settings
+from tocsin.store.schema import deliveries, delivery_attempts, incidents
+from tocsin.store.types import UTCDateTime
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+BACKOFF_FIRST = timedelta(seconds=2)
+BACKOFF_MAX = timedelta(minutes=5)
+LEASE = timedelta(seconds=60)
+
+
+def backoff(attempts: int, rand: Callable[[], float] = random.random) -> timedelta:
+    """How long to wait after the ``attempts``-th failure: doubling, capped, with +-20%
+    jitter so a provider coming back is not met by every retry at once."""
+    base: timedelta = min(BACKOFF_FIRST * 2 ** min(max(attempts - 1, 0), 20), BACKOFF_MAX)
+    jittered: timedelta = base * (0.8 + 0.4 * rand())
+    return jittered
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    id: str
+    key: str
+    incident_id: str | None
+    user: str
+    method_type: str
+    address: str
+    message: Mapping[str, Any]
+    attempts: int
+
+
+@dataclass
+class DeliveryWorker:
+    """Sends what the outbox holds; one per process (``tocsin serve``)."""
+
+    engine: Engine
+    clock: Clock
+    settings: Settings
+    owner: str = field(default_factory=lambda: f"w-{new_secret()[:12]}")
+    batch: int = 20
+    max_sleep: float = 1.0  # looks this often for retries due and other processes' rows
+    on_attempt: Callable[[str, str, float], None] | None = None  # channel, outcome, seconds
+    _wake: asyncio.Event | None = field(default=None, init=False)
+
+    def nudge(self) -> None:
+        """Pages were queued: send them now instead of at the next look."""
+        if self._wake is not None:
+            self._wake.set()
+
+    async def run_forever(self) -> None:
+        self._wake = asyncio.Event()
+        while True:
+            self._wake.clear()
+            try:
+                sent = await self.deliver_due()
+            except Exception:
+                log.exception("delivering pages failed; will retry")
+                sent = 0
+            if sent:
+                continue  # there may be more
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self.max_sleep)
+
+    async def deliver_due(self) -> int:
+        """Claim and send what is due now; how many were claimed."""
+        claimed = await asyncio.to_thread(self.claim, self.clock.now())
+        for delivery in claimed:
+            await asyncio.to_thread(self.send, delivery)
+        return len(claimed)
+
+    # -- the steps, each its own short transaction (or none) ---------------------------
+
+    def claim(self, now: datetime) -> list[Claimed]:
+        """Take the lease of up to ``batch`` due rows, and commit it."""
+        pg = self.engine.dialect.name == "postgresql"
+        skip = " FOR UPDATE SKIP LOCKED" if pg else ""
+        sql = text(
+            "UPDATE deliveries SET lease_owner = :owner, lease_expires_at = :expires, "
+            "attempts = attempts + 1 WHERE id IN (SELECT id FROM deliveries "
+            "WHERE state = 'pending' AND next_attempt_at <= :now "
+            "AND (lease_expires_at IS NULL OR lease_expires_at <= :now) "
+            f"ORDER BY next_attempt_at LIMIT :limit{skip}) "
+            "RETURNING id, idempotency_key, incident_id, user_name, method_type, address, "
+            "message, attempts"
+        ).bindparams(
+            bindparam("expires", type_=UTCDateTime()), bindparam("now", type_=UTCDateTime())
+        ).columns(*(deliveries.c[n] for n in (
+            "id", "idempotency_key", "incident_id", "user_name", "method_type", "address",
+            "message", "attempts",
+        )))  # fmt: skip
+        with self.engine.begin() as conn:
+            rows = conn.execute(
+                sql,
+                {"owner": self.owner, "expires": now + LEASE, "now": now, "limit": self.batch},
+            ).all()
+        return [Claimed(*row) for row in rows]
+
+    def send(self, delivery: Claimed) -> None:
+        """Send one claimed delivery and record what happened."""
+        if delivery.incident_id is not None and not self._still_paging(delivery.incident_id):
+            self._finish(delivery, "cancelled", None, None)
+            return
+        started = time.perf_counter()
+        outcome, error = "sent", None
+        try:
+            channel = channel_for(delivery.method_type, self.settings)
+            method = ContactMethod(delivery.user, delivery.method_type, delivery.address)
+            channel.send_page(method, delivery.message, delivery.key)
+        except (InvalidAddress, ChannelNotConfigured) as exc:
+            outcome, error = "failed", exc.message  # retrying cannot help
+        except ChannelError as exc:
+            outcome, error = "retry", exc.message
+        except Exception as exc:  # a channel bug must not stop the worker
+            log.exception("channel %s failed", delivery.method_type)
+            outcome, error = "retry", f"{type(exc).__name__}: {exc}"
+        if outcome == "retry" and delivery.attempts >= MAX_ATTEMPTS:
+            outcome = "failed"
+        latency = time.perf_counter() - started
+        if self.on_attempt is not None:
+            self.on_attempt(delivery.method_type, outcome, latency)
+        state = {"sent": "sent", "failed": "failed", "retry": "pending"}[outcome]
+        self._finish(delivery, state, error, (outcome, latency))
+
+    def _still_paging(self, incident_id: str) -> bool:
+        with self.engine.connect() as conn:
+            status = conn.execute(
+                select(incidents.c.status).where(incidents.c.id == incident_id)
+            ).scalar_one_or_none()
+        return status == "triggered"
+
+    def _finish(
+        self,
+        delivery: Claimed,
+        state: str,
+        error: str | None,
+        attempt: tuple[str, float] | None,
+    ) -> None:
+        now = self.clock.now()
+        retry_at = now + backoff(delivery.attempts) if state == "pending" else None
+        with self.engine.begin() as conn:
+            held = conn.execute(
+                update(deliveries)
+                .where(deliveries.c.id == delivery.id, deliveries.c.lease_owner == self.owner)
+                .values(
+                    state=state,
+                    last_error=error,
+                    next_attempt_at=retry_at,
+                    lease_owner=None,
+                    lease_expires_at=None,
+                    finished_at=None if state == "pending" else now,
+                )
+            ).rowcount
+            if not held:
+                # Our lease expired and another worker took the row: it records instead.
+                log.warning("delivery %s: lease lost before recording", delivery.key)
+            if attempt is not None:
+                outcome, latency = attempt
+                conn.execute(
+                    insert(delivery_attempts).values(
+                        id=new_id(now),
+                        delivery_id=delivery.id,
+                        channel=delivery.method_type,
+                        outcome=outcome,
+                        error=error,
+                        latency_ms=int(latency * 1000),
+                        attempted_at=now,
+                    )
+                )
+        if state == "failed":
+            log.error("page %s to %s failed: %s", delivery.key, delivery.user, error)

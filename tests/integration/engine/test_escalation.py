@@ -1,0 +1,253 @@
+"""An incident pages its service's escalation policy, level by level, until acknowledged.
+
+In-process on SQLite and PostgreSQL: alerts go through the real group-commit writer, the
+escalation timer through the real timer engine on a ManualClock the test moves (nothing
+sleeps), and the pages through the real delivery worker to a local HTTP receiver.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, select
+
+from tests.support.writer_world import route_of
+from tocsin.clock import ManualClock
+from tocsin.core.events import Action, AlertEvent
+from tocsin.engine.timers import TimerService
+from tocsin.engine.writer import GroupCommitWriter
+from tocsin.escalation import service as escalation
+from tocsin.notify.delivery import DeliveryWorker
+from tocsin.settings import Settings
+from tocsin.store.schema import deliveries, delivery_attempts, escalations
+from tocsin.world import apply_world, load_world_text
+
+T0 = datetime(2026, 12, 3, 3, 0, tzinfo=UTC)  # alice is on call (weekly, from Mon 30 Nov)
+KEY = "e" * 32
+
+
+class Sink:
+    """A local webhook receiver that keeps what it is sent."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[dict[str, str], dict[str, Any]]] = []
+        sink = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                sink.received.append((dict(self.headers), json.loads(body)))
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+@pytest.fixture
+def sink() -> Iterator[Sink]:
+    found = Sink()
+    yield found
+    found.server.shutdown()
+
+
+def world(url: str, repeat: int = 0) -> str:
+    return f"""\
+version: 1
+users:
+  - name: alice
+    contact_methods: [{{type: webhook, address: "{url}/alice"}}]
+  - name: bob
+    contact_methods: [{{type: webhook, address: "{url}/bob"}}]
+schedules:
+  - name: web-primary
+    time_zone: UTC
+    layers:
+      - name: weekly
+        rotation: {{start: "2026-11-30T00:00:00+00:00", turn: 1w, participants: [alice, bob]}}
+escalation_policies:
+  - name: web-critical
+    levels:
+      - {{targets: [{{schedule: web-primary}}], delay: 5m}}
+      - {{targets: [{{user: bob}}], delay: 5m}}
+    repeat: {repeat}
+services:
+  - name: web
+    escalation_policy: web-critical
+    integrations: [{{name: pd, type: pagerduty, key: "{KEY}"}}]
+"""
+
+
+class World:
+    """The writer, the timers and the delivery worker of one process, on ``clock``."""
+
+    def __init__(self, engine: Engine, clock: ManualClock) -> None:
+        self.engine, self.clock = engine, clock
+        self.route = route_of(engine, KEY)
+        self.writer = GroupCommitWriter(engine)
+        self.timers = TimerService(
+            self.writer,
+            clock,
+            {escalation.TIMER_KIND: escalation.on_escalation},
+            subject_locks={escalation.TIMER_KIND: escalation.lock_incidents},
+        )
+        self.delivery = DeliveryWorker(engine, clock, Settings())
+
+    async def send(self, action: Action, key: str = "disk-full") -> None:
+        event = AlertEvent(self.route, action, key, self.clock.now(), "{}", "Disk full", "db1")
+        await self.writer.submit([event])
+
+    async def at(self, minutes: float) -> None:
+        """Move the clock to T0 + ``minutes``, fire what is due and send what it queued."""
+        self.clock.set(T0 + timedelta(minutes=minutes))
+        await self.timers.fire_due()
+        await self.delivery.deliver_due()
+
+
+def run(engine: Engine, clock: ManualClock, body: Any) -> None:
+    async def main() -> None:
+        w = World(engine, clock)
+        w.writer.start()
+        try:
+            await body(w)
+        finally:
+            await w.writer.stop()
+
+    asyncio.run(main())
+
+
+def paged(sink: Sink) -> list[tuple[str, int]]:
+    """(user, level) of every page the receiver got, in order."""
+    return [(b["idempotency_key"].split("/")[3], b["level"]) for _, b in sink.received]
+
+
+def test_level_two_is_paged_only_once_the_delay_has_passed(engine: Engine, sink: Sink) -> None:
+    apply_world(engine, load_world_text(world(sink.url)), T0)
+    clock = ManualClock(T0)
+
+    async def body(w: World) -> None:
+        await w.send(Action.TRIGGER)
+        await w.at(0)
+        assert paged(sink) == [("alice", 1)]  # the schedule's on-call, at once
+        await w.at(4.9)
+        assert paged(sink) == [("alice", 1)]
+        await w.at(5)
+        assert paged(sink) == [("alice", 1), ("bob", 2)]
+        await w.at(60)
+        assert len(sink.received) == 2  # the policy is exhausted: nothing more
+
+    run(engine, clock, body)
+    headers, page = sink.received[0]
+    assert headers["Idempotency-Key"] == page["idempotency_key"]
+    assert page["incident"]["service"] == "web"
+    assert page["incident"]["title"] == "Disk full"
+    with engine.connect() as conn:
+        assert conn.execute(select(escalations.c.state)).scalar_one() == "exhausted"
+        states = conn.execute(select(deliveries.c.state)).scalars().all()
+        outcomes = conn.execute(select(delivery_attempts.c.outcome)).scalars().all()
+    assert states == ["sent", "sent"]
+    assert outcomes == ["sent", "sent"]
+
+
+def test_an_acknowledgement_at_four_minutes_means_level_two_is_never_paged(
+    engine: Engine, sink: Sink
+) -> None:
+    apply_world(engine, load_world_text(world(sink.url)), T0)
+    clock = ManualClock(T0)
+
+    async def body(w: World) -> None:
+        await w.send(Action.TRIGGER)
+        await w.at(0)
+        clock.set(T0 + timedelta(minutes=4))
+        await w.send(Action.ACKNOWLEDGE)
+        await w.at(5)
+        await w.at(30)
+
+    run(engine, clock, body)
+    assert paged(sink) == [("alice", 1)]
+    with engine.connect() as conn:
+        assert conn.execute(select(escalations.c.state)).scalar_one() == "stopped"
+
+
+def test_repeats_start_over_and_a_late_firing_pages_once_where_it_is(
+    engine: Engine, sink: Sink
+) -> None:
+    apply_world(engine, load_world_text(world(sink.url, repeat=2)), T0)
+    clock = ManualClock(T0)
+
+    async def body(w: World) -> None:
+        await w.send(Action.TRIGGER)
+        await w.at(0)
+        await w.at(5)
+        await w.at(10)  # the second pass: level 1 again
+        # Tocsin was down from 10 to 27 minutes: 15 (bob) and 20 (alice) were missed.
+        await w.at(27)
+
+    run(engine, clock, body)
+    # At 27 minutes the escalation is where it would be on time: the third pass's level 2
+    # (paged at 25), paged once; the missed steps are not sent in a burst.
+    assert paged(sink) == [("alice", 1), ("bob", 2), ("alice", 1), ("bob", 2)]
+    assert [b["repeat"] for _, b in sink.received] == [0, 0, 1, 2]
+    assert sink.received[-1][1]["skipped_steps"] == 2
+
+
+def test_a_page_whose_incident_was_acknowledged_before_sending_is_not_sent(
+    engine: Engine, sink: Sink
+) -> None:
+    apply_world(engine, load_world_text(world(sink.url)), T0)
+    clock = ManualClock(T0)
+
+    async def body(w: World) -> None:
+        await w.send(Action.TRIGGER)
+        await w.timers.fire_due()  # queued, not yet sent
+        await w.send(Action.ACKNOWLEDGE)
+        await w.delivery.deliver_due()
+
+    run(engine, clock, body)
+    assert sink.received == []
+    with engine.connect() as conn:
+        assert conn.execute(select(deliveries.c.state)).scalar_one() == "cancelled"
+
+
+def test_a_failing_receiver_is_retried_with_backoff_and_the_key_stays(
+    engine: Engine, sink: Sink
+) -> None:
+    apply_world(engine, load_world_text(world(sink.url)), T0)
+    clock = ManualClock(T0)
+    down = "http://127.0.0.1:9/alice"  # the discard port: nothing listens, refused
+
+    async def body(w: World) -> None:
+        await w.send(Action.TRIGGER)
+        await w.timers.fire_due()
+        with engine.begin() as conn:  # alice's receiver is down
+            conn.execute(deliveries.update().values(address=down))
+        await w.delivery.deliver_due()
+        with engine.connect() as conn:
+            row = conn.execute(select(deliveries)).one()
+        assert (row.state, row.attempts) == ("pending", 1)
+        assert "did not answer" in row.last_error
+        assert row.next_attempt_at > clock.now()
+        await w.delivery.deliver_due()  # not due yet: not tried again
+        with engine.begin() as conn:  # the receiver is back
+            conn.execute(deliveries.update().values(address=f"{sink.url}/alice"))
+        clock.set(row.next_attempt_at)
+        await w.delivery.deliver_due()
+
+    run(engine, clock, body)
+    assert paged(sink) == [("alice", 1)]
+    with engine.connect() as conn:
+        row = conn.execute(select(deliveries)).one()
+        outcomes = conn.execute(select(delivery_attempts.c.outcome)).scalars().all()
+    assert (row.state, row.attempts) == ("sent", 2)
+    assert sorted(outcomes) == ["retry", "sent"]
