@@ -12,6 +12,7 @@ from tocsin.engine.timers import TimerService
 from tocsin.engine.writer import GroupCommitWriter
 from tocsin.ingest.routing import KeyDirectory
 from tocsin.notify.delivery import DeliveryWorker
+from tocsin.notify.links import LinkMaker
 from tocsin.observability.metrics import Metrics
 from tocsin.settings import Settings
 
@@ -29,3 +30,4 @@ class Runtime:
     timers: TimerService
     suppressions: SuppressionDirectory
     delivery: DeliveryWorker
+    links: LinkMaker

@@ -138,7 +138,8 @@ class IngestStore(Batch):
         """Write the plan: new incidents (alerts refer to them), then alert updates (they may
         free a dedup key), then new alerts and the event log, then incident statuses."""
         if plan.incidents:
-            self.incidents.insert(cur, plan.incidents)
+            paging = {r.event.route.service_id for r in plan.events if r.event.route.escalates}
+            self.incidents.insert(cur, plan.incidents, paging)
         updated = plan.updated_alerts
         if updated:
             cur.executemany(self._update_alert, [self._update_row(a) for a in updated])

@@ -20,7 +20,7 @@ from starlette.routing import Mount
 from tocsin import __version__
 from tocsin.alerts import holds
 from tocsin.alerts.ingest_store import IngestStore
-from tocsin.api import ical
+from tocsin.api import act, ical
 from tocsin.api.asgi import IngestDispatcher
 from tocsin.api.errors import install_error_handlers, json_response
 from tocsin.api.ingest.openapi import INGEST_PATHS
@@ -38,12 +38,13 @@ from tocsin.escalation import service as escalation_service
 from tocsin.heartbeats import service as heartbeat_service
 from tocsin.ingest.routing import KeyDirectory
 from tocsin.notify.delivery import DeliveryWorker
+from tocsin.notify.links import LinkMaker
 from tocsin.observability.metrics import Metrics
 from tocsin.runtime import Runtime
 from tocsin.settings import Settings
 from tocsin.store.db import create_db_engine
 from tocsin.store.migrate import schema_is_current
-from tocsin.store.timers import BatchTimerHandler, SubjectLock, TimerHandler, arm
+from tocsin.store.timers import BatchTimerHandler, SubjectLock, arm
 
 log = logging.getLogger(__name__)
 
@@ -54,10 +55,7 @@ KEY_RELOAD_SECONDS = 5.0
 TIMER_BATCH_HANDLERS: dict[str, BatchTimerHandler] = {
     heartbeat_service.TIMER_KIND: heartbeat_service.on_expiries,
 }
-# Kinds fired one timer at a time whose handler needs nothing from this process.
-TIMER_HANDLERS: dict[str, TimerHandler] = {
-    escalation_service.TIMER_KIND: escalation_service.on_escalation,
-}
+
 # Kinds whose subject is a row, locked before the timer (engine.timers' lock order).
 TIMER_SUBJECT_LOCKS: dict[str, SubjectLock] = {
     heartbeat_service.TIMER_KIND: heartbeat_service.lock_heartbeats,
@@ -78,6 +76,7 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
         clock = FileClock(settings.clock_file)
     clock = clock or SystemClock()
     suppressions = SuppressionDirectory(engine)
+    links = LinkMaker(engine, settings.base_url())
     writer = GroupCommitWriter(
         engine,
         max_batch=settings.max_batch,
@@ -89,7 +88,7 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
         writer,
         clock,
         {
-            **TIMER_HANDLERS,
+            escalation_service.TIMER_KIND: escalation_service.escalation_handler(links),
             holds.TIMER_KIND: holds.sweep_handler(suppressions),
             retention.TIMER_KIND: retention.retention_handler(
                 retention.Retention(
@@ -119,6 +118,7 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
         timers=timers,
         suppressions=suppressions,
         delivery=delivery,
+        links=links,
     )
 
 
@@ -137,6 +137,7 @@ def create_app(
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         await asyncio.to_thread(runtime.keys.reload)
         await asyncio.to_thread(runtime.suppressions.reload, runtime.clock.now())
+        await asyncio.to_thread(runtime.links.load, runtime.clock.now())
         runtime.writer.start()
         await runtime.writer.run(_arm_sweeps(runtime.clock.now()))
         # Everything loaded so far (frameworks, models, caches) lives as long as the
@@ -177,6 +178,7 @@ def create_app(
     for router in ROUTERS:
         api.include_router(router)
     api.include_router(ical.router)
+    api.include_router(act.router)
     _add_operational_routes(api, runtime)
     _document_ingest_routes(api)
 

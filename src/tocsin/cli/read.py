@@ -16,6 +16,7 @@ from tocsin.directory import services as catalog
 from tocsin.incidents import service as incident_service
 from tocsin.ingest.generic import GenericMapping
 from tocsin.ingest.preview import preview
+from tocsin.notify.log import incident_deliveries
 from tocsin.store.schema import integrations, services
 
 alerts_app = typer.Typer(help="Alerts received from senders.", no_args_is_help=True)
@@ -143,6 +144,43 @@ def incidents_list(
                 i.created_at.isoformat(timespec="seconds"),
             )
             for i in page.incidents
+        ],
+    )
+    if page.next_cursor:
+        typer.echo(f"more: --cursor {page.next_cursor}")
+
+
+@incidents_app.command("deliveries")
+def incidents_deliveries(
+    ctx: typer.Context,
+    incident_id: Annotated[str, typer.Argument(help="the incident's id")],
+    limit: Limit = 100,
+    cursor: Cursor = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """The pages sent for an incident, and every attempt to send them."""
+    with state(ctx).engine.connect() as conn:
+        page = incident_deliveries(conn, incident_id, limit=limit, cursor=cursor)
+    if page is None:
+        fail(f"no incident {incident_id}")
+        return
+    if as_json:
+        print_json(page)
+        return
+    print_table(
+        "Deliveries",
+        ["queued", "level", "user", "method", "state", "attempts", "last error"],
+        [
+            (
+                d.queued_at.isoformat(timespec="seconds"),
+                f"{d.level}" + (f" (repeat {d.repeat})" if d.repeat else ""),
+                d.user,
+                f"{d.method_type} {d.address}",
+                d.state,
+                len(d.attempts),
+                d.last_error or "",
+            )
+            for d in page.deliveries
         ],
     )
     if page.next_cursor:

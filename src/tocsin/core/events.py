@@ -53,6 +53,7 @@ class Route:
     flap_window: timedelta | None = None  # ...within this window
     grouping_window: timedelta | None = None  # time_window grouping: join if this recent
     grouping_labels: tuple[str, ...] = ()  # labels grouping: alerts sharing these values
+    escalates: bool = False  # the service has an escalation policy: its incidents page
 
 
 class AlertEvent(msgspec.Struct, frozen=True, gc=False):

@@ -26,6 +26,7 @@ SERVICE_ROUTE_COLUMNS = (
     "flap_window_seconds",
     "grouping_window_seconds",
     "grouping_labels",
+    "escalation_policy_id",
 )
 
 
@@ -46,7 +47,7 @@ def service_route(
     ``row`` holds the ``SERVICE_ROUTE_COLUMNS`` values as any driver returns them
     (``grouping_labels`` as JSON text from a raw connection, or already decoded).
     """
-    grouping, auto, pause, flaps, flap_seconds, window, labels = row
+    grouping, auto, pause, flaps, flap_seconds, window, labels, policy = row
     if isinstance(labels, str | bytes):
         labels = msgspec.json.decode(labels)
     return Route(
@@ -60,4 +61,5 @@ def service_route(
         _seconds(flap_seconds),
         _seconds(window),
         tuple(labels or ()),
+        policy is not None,
     )

@@ -38,10 +38,11 @@ from tocsin.escalation.policy import (
 )
 from tocsin.incidents.ingest_store import ESCALATION_TIMER
 from tocsin.inputs import STORED
+from tocsin.notify.links import LinkMaker
 from tocsin.notify.outbox import Page, queue
 from tocsin.schedules.store.in_batch import paged_by_schedule
 from tocsin.store.batch import Batch, placeholders
-from tocsin.store.timers import Firing, Timer
+from tocsin.store.timers import Firing, Timer, TimerHandler
 
 log = logging.getLogger(__name__)
 
@@ -83,8 +84,24 @@ def lock_incidents(store: Batch, cur: Any, ids: Sequence[str]) -> set[str]:
     return locked | {i for i in rest if i not in held}
 
 
+def escalation_handler(links: LinkMaker | None = None) -> TimerHandler:
+    """The timer handler; ``links`` signs the ack and resolve links each page carries."""
+
+    def handle(store: Batch, cur: Any, timer: Timer, now: datetime) -> Firing:
+        return _escalate(store, cur, timer, now, links)
+
+    return handle
+
+
 def on_escalation(store: Batch, cur: Any, timer: Timer, now: datetime) -> Firing:
-    """Timer handler: page the incident's next escalation step, or stop."""
+    """Timer handler without action links (tests, tools)."""
+    return _escalate(store, cur, timer, now, None)
+
+
+def _escalate(
+    store: Batch, cur: Any, timer: Timer, now: datetime, links: LinkMaker | None
+) -> Firing:
+    """Page the incident's next escalation step, or stop."""
     incident = _incident(store, cur, timer.subject)
     if incident is None:
         return Firing()
@@ -127,7 +144,7 @@ def on_escalation(store: Batch, cur: Any, timer: Timer, now: datetime) -> Firing
             f"WHERE incident_id = {p}",
             (step.position.repeat, step.position.level, store.db_time(now), incident.id),
         )
-    queue(store, cur, _pages(store, cur, policy, step, incident, now), now)
+    queue(store, cur, _pages(store, cur, policy, step, incident, now, links), now)
     if step.next_due is None:
         _set_state(store, cur, incident.id, "exhausted", now)
     return Firing(next_due=step.next_due)
@@ -172,7 +189,13 @@ def _set_state(store: Batch, cur: Any, incident_id: str, state: str, now: dateti
 
 
 def _pages(
-    store: Batch, cur: Any, policy: Policy, step: Step, incident: _Incident, now: datetime
+    store: Batch,
+    cur: Any,
+    policy: Policy,
+    step: Step,
+    incident: _Incident,
+    now: datetime,
+    links: LinkMaker | None,
 ) -> list[Page]:
     """A page to every contact method of everyone the step reaches."""
     level = policy.levels[step.position.level]
@@ -205,6 +228,8 @@ def _pages(
     }
     pages = []
     for user, methods in _contact_methods(store, cur, users):
+        if links is not None:
+            message = {**message, "links": links.links(incident.id, user, now)}
         for index, method in enumerate(methods):
             key = f"{incident.id}/{step.position.repeat}/{step.position.level}/{user}/{index}"
             pages.append(Page(key, incident.id, user, method["type"], method["address"], message))

@@ -7,7 +7,7 @@ Statements on a ``store.batch.Batch``'s transaction (raw DB-API, like the alert 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -103,8 +103,9 @@ class IncidentStatements:
                 "SELECT id FROM incidents WHERE id = ANY(%s) ORDER BY id FOR UPDATE", (ids,)
             )
 
-    def insert(self, cur: Any, new: Sequence[NewIncident]) -> None:
-        """Open the incidents a plan opened (before the alerts that refer to them)."""
+    def insert(self, cur: Any, new: Sequence[NewIncident], paging: Collection[str] = ()) -> None:
+        """Open the incidents a plan opened (before the alerts that refer to them);
+        ``paging``: the services among theirs that have an escalation policy."""
         status = IncidentStatus.TRIGGERED.value
         when = self._batch.db_time
         rows = [
@@ -120,14 +121,17 @@ class IncidentStatements:
             for i in new
         ]
         self._batch.insert_rows(cur, "incidents", _COLUMNS, self._insert, rows)
-        # Each starts its escalation at once (escalation.service pages its policy).
-        arm_many(
-            self._batch,
-            cur,
-            kind=ESCALATION_TIMER,
-            due={i.id: i.created_at for i in new},
-            now=max(i.created_at for i in new),
-        )
+        # Each of a service with an escalation policy starts its escalation at once
+        # (escalation.service pages the policy).
+        escalating = {i.id: i.created_at for i in new if i.service_id in paging}
+        if escalating:
+            arm_many(
+                self._batch,
+                cur,
+                kind=ESCALATION_TIMER,
+                due=escalating,
+                now=max(escalating.values()),
+            )
 
     def recheck(
         self, cur: Any, incident_id: str, auto_resolve: dict[str, bool], when: datetime

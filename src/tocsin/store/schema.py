@@ -316,6 +316,16 @@ deliveries = Table(
     Index(None, "incident_id"),
 )
 
+# Secrets this installation makes for itself (the key that signs ack and resolve links),
+# shared by every process of it.
+instance_secrets = Table(
+    "instance_secrets",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", String(128), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
 # Every attempt to send a delivery: the delivery log.
 delivery_attempts = Table(
     "delivery_attempts",

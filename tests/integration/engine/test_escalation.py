@@ -8,16 +8,14 @@ sleeps), and the pages through the real delivery worker to a local HTTP receiver
 from __future__ import annotations
 
 import asyncio
-import json
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine, select
 
+from tests.support.sinks import WebhookSink, webhook_sink
 from tests.support.writer_world import route_of
 from tocsin.clock import ManualClock
 from tocsin.core.events import Action, AlertEvent
@@ -33,33 +31,10 @@ T0 = datetime(2026, 12, 3, 3, 0, tzinfo=UTC)  # alice is on call (weekly, from M
 KEY = "e" * 32
 
 
-class Sink:
-    """A local webhook receiver that keeps what it is sent."""
-
-    def __init__(self) -> None:
-        self.received: list[tuple[dict[str, str], dict[str, Any]]] = []
-        sink = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                sink.received.append((dict(self.headers), json.loads(body)))
-                self.send_response(204)
-                self.end_headers()
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-
 @pytest.fixture
-def sink() -> Iterator[Sink]:
-    found = Sink()
-    yield found
-    found.server.shutdown()
+def sink() -> Iterator[WebhookSink]:
+    with webhook_sink() as found:
+        yield found
 
 
 def world(url: str, repeat: int = 0) -> str:
@@ -127,12 +102,14 @@ def run(engine: Engine, clock: ManualClock, body: Any) -> None:
     asyncio.run(main())
 
 
-def paged(sink: Sink) -> list[tuple[str, int]]:
+def paged(sink: WebhookSink) -> list[tuple[str, int]]:
     """(user, level) of every page the receiver got, in order."""
     return [(b["idempotency_key"].split("/")[3], b["level"]) for _, b in sink.received]
 
 
-def test_level_two_is_paged_only_once_the_delay_has_passed(engine: Engine, sink: Sink) -> None:
+def test_level_two_is_paged_only_once_the_delay_has_passed(
+    engine: Engine, sink: WebhookSink
+) -> None:
     apply_world(engine, load_world_text(world(sink.url)), T0)
     clock = ManualClock(T0)
 
@@ -161,7 +138,7 @@ def test_level_two_is_paged_only_once_the_delay_has_passed(engine: Engine, sink:
 
 
 def test_an_acknowledgement_at_four_minutes_means_level_two_is_never_paged(
-    engine: Engine, sink: Sink
+    engine: Engine, sink: WebhookSink
 ) -> None:
     apply_world(engine, load_world_text(world(sink.url)), T0)
     clock = ManualClock(T0)
@@ -181,7 +158,7 @@ def test_an_acknowledgement_at_four_minutes_means_level_two_is_never_paged(
 
 
 def test_repeats_start_over_and_a_late_firing_pages_once_where_it_is(
-    engine: Engine, sink: Sink
+    engine: Engine, sink: WebhookSink
 ) -> None:
     apply_world(engine, load_world_text(world(sink.url, repeat=2)), T0)
     clock = ManualClock(T0)
@@ -203,7 +180,7 @@ def test_repeats_start_over_and_a_late_firing_pages_once_where_it_is(
 
 
 def test_a_page_whose_incident_was_acknowledged_before_sending_is_not_sent(
-    engine: Engine, sink: Sink
+    engine: Engine, sink: WebhookSink
 ) -> None:
     apply_world(engine, load_world_text(world(sink.url)), T0)
     clock = ManualClock(T0)
@@ -221,7 +198,7 @@ def test_a_page_whose_incident_was_acknowledged_before_sending_is_not_sent(
 
 
 def test_a_failing_receiver_is_retried_with_backoff_and_the_key_stays(
-    engine: Engine, sink: Sink
+    engine: Engine, sink: WebhookSink
 ) -> None:
     apply_world(engine, load_world_text(world(sink.url)), T0)
     clock = ManualClock(T0)

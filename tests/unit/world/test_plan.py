@@ -21,6 +21,7 @@ INTEGRATIONS = Integrations()
 CHECKOUT = {
     "description": "Customer checkout API",
     "team": "payments",
+    "escalation_policy": None,
     "tier": 1,
     "links": [],
     "incident_grouping": "open_incident",

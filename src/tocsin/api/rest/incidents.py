@@ -11,6 +11,7 @@ from tocsin.api.paging import Limit
 from tocsin.api.rest.deps import Cursor, RuntimeDep, Since, Until, found, v1_router
 from tocsin.incidents import service as incident_service
 from tocsin.incidents.models import IncidentAlertPage, IncidentDetail, IncidentPage
+from tocsin.notify.log import DeliveryPage, incident_deliveries
 
 router = v1_router("incidents")
 
@@ -52,4 +53,15 @@ def get_incident_alerts(
     """An incident's alerts, oldest first, a page at a time."""
     with runtime.engine.connect() as conn:
         page = incident_service.incident_alerts(conn, incident_id, limit=limit, cursor=cursor)
+    return found(page, f"incident {incident_id}")
+
+
+@router.get("/incidents/{incident_id}/deliveries", response_model=DeliveryPage)
+def get_incident_deliveries(
+    incident_id: str, runtime: RuntimeDep, limit: Limit = 100, cursor: PageCursor = None
+) -> DeliveryPage:
+    """The pages sent for an incident (each contact method of each user paged), with
+    every attempt to send them: channel, outcome, error, latency."""
+    with runtime.engine.connect() as conn:
+        page = incident_deliveries(conn, incident_id, limit=limit, cursor=cursor)
     return found(page, f"incident {incident_id}")

@@ -1,4 +1,5 @@
-"""escalations, escalation_turns, deliveries (the outbox) and delivery_attempts
+"""escalations, escalation_turns, deliveries (the outbox), delivery_attempts and
+instance_secrets
 
 Revision ID: 0017
 Revises: 0016
@@ -74,6 +75,13 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_deliveries_incident_id"), "deliveries", ["incident_id"])
     op.create_table(
+        "instance_secrets",
+        sa.Column("name", sa.String(length=64), nullable=False),
+        sa.Column("value", sa.String(length=128), nullable=False),
+        _time("created_at"),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_instance_secrets")),
+    )
+    op.create_table(
         "delivery_attempts",
         sa.Column("id", _ID, nullable=False),
         sa.Column("delivery_id", _ID, nullable=False),
@@ -95,6 +103,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index(op.f("ix_delivery_attempts_delivery_id"), table_name="delivery_attempts")
     op.drop_table("delivery_attempts")
+    op.drop_table("instance_secrets")
     op.drop_index(op.f("ix_deliveries_incident_id"), table_name="deliveries")
     op.drop_index(op.f("ix_deliveries_state_next_attempt_at"), table_name="deliveries")
     op.drop_table("deliveries")

@@ -1,0 +1,68 @@
+"""Acknowledging or resolving an incident by hand: its open alerts get the same
+acknowledge or resolve events a sender would send, through the group-commit writer, so
+the incident's status follows from its alerts by the one rule (``core.incident_status``)
+and the event log says who did it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import msgspec
+
+from tocsin.core.events import Action, AlertEvent
+from tocsin.core.routes import route_columns, service_route
+from tocsin.store.batch import Batch
+
+_json = msgspec.json.Encoder().encode
+
+
+@dataclass(slots=True)
+class ActResult:
+    """What acting found (filled in by the work when it runs)."""
+
+    found: bool = False
+    title: str = ""
+    service: str = ""
+    status_before: str = ""
+    alerts: int = 0  # alerts the action applied to
+
+
+def act_on_incident(
+    incident_id: str, action: Action, *, by: str, via: str, now: datetime, result: ActResult
+) -> Any:
+    """Writer work (``GroupCommitWriter.run``) that acknowledges (``Action.ACKNOWLEDGE``)
+    or resolves (``Action.RESOLVE``) the incident's open alerts as ``by``."""
+    if action not in (Action.ACKNOWLEDGE, Action.RESOLVE):
+        raise ValueError(action)
+
+    def work(store: Batch, cur: Any) -> list[AlertEvent]:
+        p = store.mark
+        cur.execute(
+            "SELECT i.status, i.title, s.name FROM incidents i "
+            f"JOIN services s ON s.id = i.service_id WHERE i.id = {p}",
+            (incident_id,),
+        )
+        row = cur.fetchone()
+        if row is None:
+            return []
+        result.found, (result.status_before, result.title, result.service) = True, row
+        wanted = "= 'triggered'" if action is Action.ACKNOWLEDGE else "<> 'resolved'"
+        cur.execute(
+            "SELECT a.integration_id, a.service_id, a.dedup_key, "
+            f"COALESCE(g.type, 'heartbeat'), {route_columns('s')} FROM alerts a "
+            "JOIN services s ON s.id = a.service_id "
+            "LEFT JOIN integrations g ON g.id = a.integration_id "
+            f"WHERE a.incident_id = {p} AND a.status {wanted} ORDER BY a.id",
+            (incident_id,),
+        )
+        raw = _json({"action": action.value, "by": by, "via": via}).decode()
+        events = [
+            AlertEvent(service_route(iid, sid, kind, rest), action, key, now, raw)
+            for iid, sid, key, kind, *rest in cur.fetchall()
+        ]
+        result.alerts = len(events)
+        return events
+
+    return work

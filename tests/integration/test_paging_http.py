@@ -1,0 +1,156 @@
+"""Alert to page over real HTTP: a sender posts to ``tocsin serve``, the server's own
+escalation timer and delivery worker page the on-call user's webhook, and the delivery
+log shows it (API and CLI), on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from tests.integration.conftest import Tocsin, serving
+from tests.support.databases import BACKENDS
+from tests.support.sinks import WebhookSink, webhook_sink
+from tocsin.notify.links import ActionLink, sign
+from tocsin.store.db import create_db_engine
+from tocsin.store.schema import instance_secrets
+
+KEY = "f" * 32
+
+
+def world(url: str) -> str:
+    return f"""\
+version: 1
+users:
+  - name: alice
+    contact_methods: [{{type: webhook, address: "{url}/alice"}}]
+escalation_policies:
+  - name: web-critical
+    levels:
+      - {{targets: [{{user: alice}}], delay: 5m}}
+services:
+  - name: web
+    escalation_policy: web-critical
+    incident_grouping: per_alert  # every alert its own incident: every trigger pages
+    integrations: [{{name: pd, type: pagerduty, key: "{KEY}"}}]
+  - name: quiet
+    integrations: [{{name: pd, type: pagerduty, key: "{"0" * 32}"}}]
+"""
+
+
+@pytest.fixture(scope="module")
+def sink() -> Iterator[WebhookSink]:
+    with webhook_sink() as found:
+        yield found
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def tocsin(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, sink: WebhookSink
+) -> Iterator[Tocsin]:
+    tmp = tmp_path_factory.mktemp(f"paging-{request.param}")
+    with serving(request.param, tmp, world(sink.url)) as served:
+        yield served
+
+
+def trigger(tocsin: Tocsin, key: str, summary: str) -> None:
+    body = {
+        "routing_key": key,
+        "event_action": "trigger",
+        "payload": {"summary": summary, "source": "db1", "severity": "critical"},
+    }
+    response = httpx.post(f"{tocsin.url}/v2/enqueue", json=body)
+    assert response.status_code == 202, response.text
+
+
+def test_an_alert_pages_the_on_call_webhook_and_the_log_shows_it(
+    tocsin: Tocsin, sink: WebhookSink
+) -> None:
+    before = len(sink.received)
+    trigger(tocsin, KEY, f"Disk full on {tocsin.backend}")
+    page = sink.wait_for(before + 1)[before]  # woken by the request: no sleeping
+    assert page["incident"]["title"] == f"Disk full on {tocsin.backend}"
+    assert (page["policy"], page["level"], page["incident"]["service"]) == (
+        "web-critical", 1, "web",
+    )  # fmt: skip
+    incident_id = page["incident"]["id"]
+    with tocsin.api() as api:
+        log = api.get(f"/api/v1/incidents/{incident_id}/deliveries")
+        assert log.status_code == 200, log.text
+        [delivery] = log.json()["deliveries"]
+        missing = api.get("/api/v1/incidents/nosuchincident/deliveries")
+    assert (delivery["user"], delivery["method_type"]) == ("alice", "webhook")
+    assert delivery["idempotency_key"] == page["idempotency_key"]
+    # The worker records after sending: the log may lag the page by a moment.
+    assert delivery["state"] in ("sent", "pending")
+    assert missing.status_code == 404
+    assert missing.json()["code"] == "not_found"
+    shown = json.loads(tocsin.cli("incidents", "deliveries", incident_id, "--json"))
+    assert shown["deliveries"][0]["idempotency_key"] == page["idempotency_key"]
+
+
+def test_a_service_without_a_policy_pages_nobody(tocsin: Tocsin, sink: WebhookSink) -> None:
+    seen = len(sink.received)
+    trigger(tocsin, "0" * 32, "nobody is paged for this")
+    trigger(tocsin, KEY, "a marker after it")  # its page comes after any page of the first
+    bodies = sink.wait_for(seen + 1)
+    titles = [b["incident"]["title"] for b in bodies]
+    assert "nobody is paged for this" not in titles
+
+
+def test_the_page_s_link_acknowledges_once_and_says_so(tocsin: Tocsin, sink: WebhookSink) -> None:
+    before = len(sink.received)
+    trigger(tocsin, KEY, "Acknowledge me from the link")
+    page = sink.wait_for(before + 1)[before]
+    link = page["links"]["acknowledge"]
+    assert link.startswith(f"{tocsin.url}/act/")
+    shown = httpx.get(link)  # opening it (as a mail scanner would) changes nothing
+    assert shown.status_code == 200
+    assert "<form method=post>" in shown.text
+    incident = f"/api/v1/incidents/{page['incident']['id']}"
+    with tocsin.api() as api:
+        assert api.get(incident).json()["status"] == "triggered"
+        done = httpx.post(link)
+        assert done.status_code == 200, done.text
+        assert "Acknowledged by alice" in done.text
+        assert api.get(incident).json()["status"] == "acknowledged"
+        again = httpx.post(link)  # idempotent: says what it found
+        assert again.status_code == 200
+        assert "Already acknowledged" in again.text
+        resolved = httpx.post(page["links"]["resolve"])
+        assert "Resolved by alice" in resolved.text
+        assert api.get(incident).json()["status"] == "resolved"
+
+
+@pytest.mark.parametrize("change", ["tamper", "garbage"])
+def test_a_tampered_link_is_refused(tocsin: Tocsin, sink: WebhookSink, change: str) -> None:
+    before = len(sink.received)
+    trigger(tocsin, KEY, f"A link to {change} with")
+    link = sink.wait_for(before + 1)[before]["links"]["acknowledge"]
+    token = link.rsplit("/", 1)[1]
+    if change == "tamper":
+        body, signature = token.split(".")
+        bad = f"{body[:-2]}{'A' if body[-2] != 'A' else 'B'}{body[-1]}.{signature}"
+    else:
+        bad = "not-a-link"
+    for method in (httpx.get, httpx.post):
+        refused = method(f"{tocsin.url}/act/{bad}")
+        assert refused.status_code == 403
+        assert refused.json()["code"] == "bad_link"
+
+
+def test_an_expired_link_is_refused(tocsin: Tocsin) -> None:
+    engine = create_db_engine(tocsin.database_url)
+    try:
+        with engine.connect() as conn:
+            key = bytes.fromhex(conn.execute(select(instance_secrets.c.value)).scalar_one())
+    finally:
+        engine.dispose()
+    expired = ActionLink("any", "acknowledge", "alice", datetime.now(UTC) - timedelta(seconds=1))
+    refused = httpx.post(f"{tocsin.url}/act/{sign(expired, key)}")
+    assert refused.status_code == 403
+    assert refused.json()["code"] == "link_expired"

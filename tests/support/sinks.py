@@ -1,0 +1,57 @@
+"""Local receivers of what Tocsin sends: a webhook sink that keeps every request."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+class WebhookSink:
+    """An HTTP server on 127.0.0.1 that answers 204 to every POST and keeps it."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[dict[str, str], dict[str, Any]]] = []
+        self._arrived = threading.Condition()
+        sink = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                with sink._arrived:
+                    sink.received.append((dict(self.headers), json.loads(body)))
+                    sink._arrived.notify_all()
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def wait_for(self, count: int, timeout: float = 15.0) -> list[dict[str, Any]]:
+        """The bodies once ``count`` requests arrived (woken by each arrival, no polling);
+        AssertionError after ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        with self._arrived:
+            while len(self.received) < count:
+                left = deadline - time.monotonic()
+                assert left > 0, f"{len(self.received)} of {count} requests arrived"
+                self._arrived.wait(left)
+            return [body for _, body in self.received]
+
+
+@contextmanager
+def webhook_sink() -> Iterator[WebhookSink]:
+    sink = WebhookSink()
+    try:
+        yield sink
+    finally:
+        sink.server.shutdown()
+        sink.server.server_close()
