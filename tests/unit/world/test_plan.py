@@ -18,7 +18,7 @@ from tocsin.world.records import Record
 SERVICES = Services()
 INTEGRATIONS = Integrations()
 
-CHECKOUT = {
+CHECKOUT: dict[str, Any] = {
     "description": "Customer checkout API",
     "team": "payments",
     "escalation_policy": None,
