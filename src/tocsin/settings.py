@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -35,6 +36,11 @@ class Settings(BaseSettings):
     ssl_keyfile: Path | None = Field(default=None, description="private key for ssl_certfile")
     sqlite_synchronous: str = Field(
         default="FULL", description="FULL is durable against power loss; NORMAL only on crash"
+    )
+    role: Literal["all", "api", "worker"] = Field(
+        default="all",
+        description="all: everything; api: HTTP (ingest, API, links) only; worker: timers "
+        "(escalations, heartbeats, sweeps) and the delivery of pages only (PostgreSQL)",
     )
     clock_file: Path | None = Field(
         default=None,

@@ -121,7 +121,7 @@ def settings(**values: object) -> Settings:
     return Settings(**{"smtp_host": None, "smtp_from": None, **values})  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("kind", ["sms", "voice", "slack", "push"])
+@pytest.mark.parametrize("kind", ["sms", "voice", "push"])
 def test_channels_not_built_yet_say_which_is_missing(kind: str) -> None:
     with pytest.raises(ChannelNotConfigured, match=f"the {kind} channel is not available yet"):
         channel_for(kind, settings(**SMTP))
@@ -157,3 +157,7 @@ def test_an_email_address_needs_an_at_sign() -> None:
     config = SmtpConfig(host="127.0.0.1", port=1, sender="tocsin@example.com")
     with pytest.raises(InvalidAddress, match="not an email address"):
         send_email(config, "ann.example.com", "subject", "body")
+
+
+def test_slack_contact_methods_have_a_channel() -> None:
+    assert channel_for("slack", settings()).type == "slack"

@@ -129,9 +129,14 @@ def create_app(
 
     Ingest paths go straight to raw ASGI handlers (the hot path skips every framework
     layer); everything else reaches the FastAPI app, which also serves ``/openapi.json``
-    describing every route, ingest included.
+    describing every route, ingest included. ``settings.role``: ``api`` serves HTTP and
+    leaves timers and deliveries to the workers; ``worker`` runs those and serves only
+    health and metrics.
     """
-    runtime = build_runtime(settings or Settings(), clock)
+    settings = settings or Settings()
+    runtime = build_runtime(settings, clock)
+    serves_http = settings.role != "worker"
+    run_timers = run_timers and settings.role != "api"
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -175,16 +180,18 @@ def create_app(
     )
     api.state.runtime = runtime
     install_error_handlers(api)
-    for router in ROUTERS:
-        api.include_router(router)
-    api.include_router(ical.router)
-    api.include_router(act.router)
+    if serves_http:
+        for router in ROUTERS:
+            api.include_router(router)
+        api.include_router(ical.router)
+        api.include_router(act.router)
     _add_operational_routes(api, runtime)
-    _document_ingest_routes(api)
+    if serves_http:
+        _document_ingest_routes(api)
 
     app = Starlette(routes=[Mount("/", app=api)], lifespan=lifespan)
     app.state.runtime = runtime
-    return IngestDispatcher(ingest_routes(runtime), app)
+    return IngestDispatcher(ingest_routes(runtime) if serves_http else {}, app)
 
 
 def create_app_from_env() -> IngestDispatcher:

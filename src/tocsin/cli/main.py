@@ -128,8 +128,12 @@ def serve(
     migrate: Annotated[bool, typer.Option(help="apply migrations on start")] = True,
     ssl_certfile: Annotated[Path | None, typer.Option(help="serve HTTPS with this cert")] = None,
     ssl_keyfile: Annotated[Path | None, typer.Option(help="key for --ssl-certfile")] = None,
+    role: Annotated[
+        str | None,
+        typer.Option(help="all | api (HTTP only) | worker (timers and pages only) [all]"),
+    ] = None,
 ) -> None:
-    """Serve ingest, the API, health and metrics."""
+    """Serve ingest, the API, health and metrics; run timers and send pages."""
     st = state(ctx)
     flags = {
         "host": host,
@@ -137,7 +141,10 @@ def serve(
         "workers": workers,
         "ssl_certfile": ssl_certfile,
         "ssl_keyfile": ssl_keyfile,
+        "role": role,
     }
+    if role is not None and role not in ("all", "api", "worker"):
+        fail(f"--role must be all, api or worker, not {role!r}")
     settings = st.settings.model_copy(
         update={k: v for k, v in flags.items() if v is not None}
         | ({"log_json": True} if log_json else {})
@@ -164,6 +171,11 @@ def run_server(settings: Settings, *, migrate: bool = True, banner: str = "") ->
     if settings.workers > 1 and is_sqlite(url):
         console.print(
             "[yellow]warning:[/yellow] SQLite wants one writer; use PostgreSQL for --workers > 1"
+        )
+    if settings.role != "all" and is_sqlite(url):
+        fail(
+            f"--role {settings.role} splits Tocsin across processes, which needs PostgreSQL; "
+            "on SQLite run one process with --role all"
         )
     if banner:
         console.print(banner)

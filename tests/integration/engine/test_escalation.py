@@ -37,12 +37,12 @@ def sink() -> Iterator[WebhookSink]:
         yield found
 
 
-def world(url: str, repeat: int = 0) -> str:
+def world(url: str, repeat: int = 0, alice: str = "webhook") -> str:
     return f"""\
 version: 1
 users:
   - name: alice
-    contact_methods: [{{type: webhook, address: "{url}/alice"}}]
+    contact_methods: [{{type: {alice}, address: "{url}/alice"}}]
   - name: bob
     contact_methods: [{{type: webhook, address: "{url}/bob"}}]
 schedules:
@@ -228,3 +228,20 @@ def test_a_failing_receiver_is_retried_with_backoff_and_the_key_stays(
         outcomes = conn.execute(select(delivery_attempts.c.outcome)).scalars().all()
     assert (row.state, row.attempts) == ("sent", 2)
     assert sorted(outcomes) == ["retry", "sent"]
+
+
+def test_a_slack_contact_method_gets_a_block_kit_message(engine: Engine, sink: WebhookSink) -> None:
+    apply_world(engine, load_world_text(world(sink.url, alice="slack")), T0)
+    clock = ManualClock(T0)
+
+    async def body(w: World) -> None:
+        await w.send(Action.TRIGGER)
+        await w.at(0)
+
+    run(engine, clock, body)
+    [(headers, message)] = sink.received
+    assert message["text"] == ":red_circle: Disk full (web, critical)"
+    header, fields, footer = message["blocks"]
+    assert header["type"] == "header"
+    assert "*Service*\nweb" in [f["text"] for f in fields["fields"]]
+    assert footer["elements"][0]["text"].endswith(headers["Idempotency-Key"])

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from tocsin.notify.channels.base import Channel, ChannelNotConfigured
 from tocsin.notify.channels.email import EmailChannel, SmtpConfig
+from tocsin.notify.channels.slack import SlackChannel
 from tocsin.notify.channels.webhook import WebhookChannel
 from tocsin.settings import Settings
 
 # Contact method types users may list (world file) that no channel can deliver to yet.
-NOT_YET_AVAILABLE = ("sms", "voice", "slack", "push")
+NOT_YET_AVAILABLE = ("sms", "voice", "push")
 
 
 def smtp_config(settings: Settings) -> SmtpConfig | None:
@@ -29,6 +30,8 @@ def channel_for(method_type: str, settings: Settings) -> Channel:
     """The channel that delivers to ``method_type``; ChannelNotConfigured when none can."""
     if method_type == "webhook":
         return WebhookChannel()
+    if method_type == "slack":
+        return SlackChannel()
     if method_type == "email":
         config = smtp_config(settings)
         if config is None:
@@ -39,6 +42,6 @@ def channel_for(method_type: str, settings: Settings) -> Channel:
     if method_type in NOT_YET_AVAILABLE:
         raise ChannelNotConfigured(
             f"the {method_type} channel is not available yet: "
-            "Tocsin can deliver to email and webhook contact methods only"
+            "Tocsin can deliver to email, webhook and slack contact methods only"
         )
     raise ChannelNotConfigured(f"no channel delivers to contact methods of type {method_type!r}")

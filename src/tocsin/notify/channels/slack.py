@@ -1,0 +1,77 @@
+"""Slack incoming webhooks: the contact method's address is the webhook URL Slack gives
+(``https://hooks.slack.com/services/...``); the page is a Block Kit message whose
+buttons open the page's acknowledge and resolve links."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from tocsin.notify.channels.base import ContactMethod
+from tocsin.notify.channels.webhook import WEBHOOK_TIMEOUT_SECONDS, post_json
+
+_EMOJI = {"critical": ":red_circle:", "error": ":large_orange_circle:", "warning": ":warning:"}
+
+
+def slack_message(message: Mapping[str, Any], key: str) -> dict[str, Any]:
+    """The Block Kit body of a page (``text`` is what notifications and old clients show)."""
+    incident = message["incident"]
+    severity = str(incident["severity"])
+    title = f"{_EMOJI.get(severity, ':information_source:')} {incident['title']}"
+    text = f"{title} ({incident['service']}, {severity})"
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": title[:150], "emoji": True}},
+        {
+            "type": "section",
+            "fields": [
+                {"type": "mrkdwn", "text": f"*Service*\n{incident['service']}"},
+                {"type": "mrkdwn", "text": f"*Severity*\n{severity}"},
+                {
+                    "type": "mrkdwn",
+                    "text": f"*Escalation*\n{message['policy']}, level {message['level']}",
+                },
+                {"type": "mrkdwn", "text": f"*Opened*\n{incident['created_at']}"},
+            ],
+        },
+    ]
+    links = message.get("links") or {}
+    if links:
+        blocks.append(
+            {
+                "type": "actions",
+                "elements": [
+                    {
+                        "type": "button",
+                        "text": {"type": "plain_text", "text": action.capitalize()},
+                        "url": url,
+                        **({"style": "primary"} if action == "acknowledge" else {}),
+                    }
+                    for action, url in links.items()
+                ],
+            }
+        )
+    blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f"Tocsin · {key}"}]})
+    return {"text": text, "blocks": blocks}
+
+
+class SlackChannel:
+    """Delivers to ``slack`` contact methods: the address is an incoming-webhook URL."""
+
+    type = "slack"
+
+    def __init__(self, timeout: float = WEBHOOK_TIMEOUT_SECONDS) -> None:
+        self.timeout = timeout
+
+    def send_verification(self, method: ContactMethod, code: str) -> None:
+        """Post the code as a plain message."""
+        text = f"Tocsin verification code for {method.user}: *{code}*"
+        post_json(method.address, {"text": text}, timeout=self.timeout)
+
+    def send_page(self, method: ContactMethod, message: Mapping[str, Any], key: str) -> None:
+        """Post the page; the key is in the message's footer and its header."""
+        post_json(
+            method.address,
+            slack_message(message, key),
+            timeout=self.timeout,
+            headers={"Idempotency-Key": key},
+        )
