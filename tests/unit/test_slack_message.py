@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tocsin.notify.channels.slack import slack_message
 
-PAGE = {
+PAGE: dict[str, Any] = {
     "type": "tocsin.page",
     "incident": {
         "id": "06h3inc",
