@@ -12,7 +12,9 @@ from typing import Any
 
 
 class WebhookSink:
-    """An HTTP server on 127.0.0.1 that answers 204 to every POST and keeps it."""
+    """An HTTP server on 127.0.0.1 that answers 204 to every POST and keeps it: the
+    headers (with the request's ``path``) and the JSON body (a body that is not JSON
+    as ``{"raw": text}``)."""
 
     def __init__(self) -> None:
         self.received: list[tuple[dict[str, str], dict[str, Any]]] = []
@@ -21,9 +23,14 @@ class WebhookSink:
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers["Content-Length"]))
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                try:
+                    parsed = json.loads(body)
+                except ValueError:
+                    parsed = {"raw": body.decode(errors="replace")}
+                parsed = parsed if isinstance(parsed, dict) else {"json": parsed}
                 with sink._arrived:
-                    sink.received.append((dict(self.headers), json.loads(body)))
+                    sink.received.append(({"path": self.path, **dict(self.headers)}, parsed))
                     sink._arrived.notify_all()
                 self.send_response(204)
                 self.end_headers()

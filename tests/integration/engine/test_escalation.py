@@ -8,6 +8,7 @@ sleeps), and the pages through the real delivery worker to a local HTTP receiver
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -245,3 +246,29 @@ def test_a_slack_contact_method_gets_a_block_kit_message(engine: Engine, sink: W
     assert header["type"] == "header"
     assert "*Service*\nweb" in [f["text"] for f in fields["fields"]]
     assert footer["elements"][0]["text"].endswith(headers["Idempotency-Key"])
+
+
+@pytest.mark.parametrize("scheme", ["json", "ntfy"])
+def test_apprise_urls_reach_their_receivers(
+    engine: Engine, sink: WebhookSink, scheme: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The URL comes from the environment, as a token-bearing one should.
+    host = sink.url.removeprefix("http://")
+    monkeypatch.setenv("TOCSIN_TEST_APPRISE_URL", f"{scheme}://{host}/alice")
+    text = world(sink.url, alice="apprise").replace(
+        f'"{sink.url}/alice"', '"env:TOCSIN_TEST_APPRISE_URL"'
+    )
+    apply_world(engine, load_world_text(text), T0)
+    clock = ManualClock(T0)
+
+    async def body(w: World) -> None:
+        await w.send(Action.TRIGGER)
+        await w.at(0)
+
+    run(engine, clock, body)
+    [(_, received)] = sink.received
+    said = json.dumps(received)
+    assert "Disk full" in said
+    assert "Key: " in said  # the idempotency key travels in the body
+    with engine.connect() as conn:
+        assert conn.execute(select(deliveries.c.state)).scalar_one() == "sent"

@@ -53,6 +53,9 @@ def page_email(message: Mapping[str, Any]) -> tuple[str, str]:
         f"Paged:    level {message['level']} of policy {message['policy']}"
         f"{' (repeat ' + str(message['repeat']) + ')' if message['repeat'] else ''}\n"
     )
+    links = message.get("links") or {}
+    if links:
+        body += "\n" + "".join(f"{action.capitalize()}: {url}\n" for action, url in links.items())
     return subject, body
 
 

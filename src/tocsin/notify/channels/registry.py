@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tocsin.notify.channels.apprise_channel import AppriseChannel
 from tocsin.notify.channels.base import Channel, ChannelNotConfigured
 from tocsin.notify.channels.email import EmailChannel, SmtpConfig
 from tocsin.notify.channels.slack import SlackChannel
@@ -32,6 +33,8 @@ def channel_for(method_type: str, settings: Settings) -> Channel:
         return WebhookChannel()
     if method_type == "slack":
         return SlackChannel()
+    if method_type == "apprise":
+        return AppriseChannel()
     if method_type == "email":
         config = smtp_config(settings)
         if config is None:
@@ -42,6 +45,7 @@ def channel_for(method_type: str, settings: Settings) -> Channel:
     if method_type in NOT_YET_AVAILABLE:
         raise ChannelNotConfigured(
             f"the {method_type} channel is not available yet: "
-            "Tocsin can deliver to email, webhook and slack contact methods only"
+            "use an apprise contact method (an Apprise URL reaches SMS, voice and push "
+            "services), or email, webhook or slack"
         )
     raise ChannelNotConfigured(f"no channel delivers to contact methods of type {method_type!r}")

@@ -24,7 +24,7 @@ from tocsin.world.plan import Change
 from tocsin.world.records import FieldSpec, Ids
 from tocsin.world.spec import NamedSpec, Spec
 
-ContactType = Literal["email", "sms", "voice", "slack", "webhook", "push"]
+ContactType = Literal["email", "sms", "voice", "slack", "webhook", "push", "apprise"]
 
 
 def _email(value: str) -> str:
