@@ -12,7 +12,7 @@ from typing import Any
 
 
 class WebhookSink:
-    """An HTTP server on 127.0.0.1 that answers 204 to every POST and keeps it: the
+    """An HTTP server on 127.0.0.1 that answers 200 ``{}`` to every POST and keeps it: the
     headers (with the request's ``path``) and the JSON body (a body that is not JSON
     as ``{"raw": text}``)."""
 
@@ -32,8 +32,12 @@ class WebhookSink:
                 with sink._arrived:
                     sink.received.append(({"path": self.path, **dict(self.headers)}, parsed))
                     sink._arrived.notify_all()
-                self.send_response(204)
+                # 200 with a JSON body: what ntfy answers, and any 2xx does for webhooks.
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", "2")
                 self.end_headers()
+                self.wfile.write(b"{}")
 
             def log_message(self, *args: object) -> None:
                 pass

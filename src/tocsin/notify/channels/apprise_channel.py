@@ -50,7 +50,7 @@ def _notify(address: str, title: str, body: str) -> None:
     if not sender.add(url):
         # Never echo the URL itself: it may hold a token.
         raise InvalidAddress("not an Apprise URL of a service Apprise knows")
-    with apprise.LogCapture(level=logging.WARNING) as captured:
+    with apprise.LogCapture(level=logging.WARNING) as captured:  # type: ignore[no-untyped-call]
         delivered = sender.notify(title=title, body=body, body_format=apprise.NotifyFormat.TEXT)
     if not delivered:
         said = captured.getvalue().strip().splitlines()
