@@ -18,6 +18,7 @@ class WebhookSink:
 
     def __init__(self) -> None:
         self.received: list[tuple[dict[str, str], dict[str, Any]]] = []
+        self.raw_bodies: list[bytes] = []
         self._arrived = threading.Condition()
         sink = self
 
@@ -30,6 +31,7 @@ class WebhookSink:
                     parsed = {"raw": body.decode(errors="replace")}
                 parsed = parsed if isinstance(parsed, dict) else {"json": parsed}
                 with sink._arrived:
+                    sink.raw_bodies.append(body)
                     sink.received.append(({"path": self.path, **dict(self.headers)}, parsed))
                     sink._arrived.notify_all()
                 # 200 with a JSON body: what ntfy answers, and any 2xx does for webhooks.

@@ -63,6 +63,7 @@ class Claimed:
     address: str
     message: Mapping[str, Any]
     attempts: int
+    secret: str | None
 
 
 @dataclass
@@ -117,12 +118,12 @@ class DeliveryWorker:
             "AND (lease_expires_at IS NULL OR lease_expires_at <= :now) "
             f"ORDER BY next_attempt_at LIMIT :limit{skip}) "
             "RETURNING id, idempotency_key, incident_id, user_name, method_type, address, "
-            "message, attempts"
+            "message, attempts, secret_ref"
         ).bindparams(
             bindparam("expires", type_=UTCDateTime()), bindparam("now", type_=UTCDateTime())
         ).columns(*(deliveries.c[n] for n in (
             "id", "idempotency_key", "incident_id", "user_name", "method_type", "address",
-            "message", "attempts",
+            "message", "attempts", "secret_ref",
         )))  # fmt: skip
         with self.engine.begin() as conn:
             rows = conn.execute(
@@ -140,7 +141,9 @@ class DeliveryWorker:
         outcome, error = "sent", None
         try:
             channel = channel_for(delivery.method_type, self.settings)
-            method = ContactMethod(delivery.user, delivery.method_type, delivery.address)
+            method = ContactMethod(
+                delivery.user, delivery.method_type, delivery.address, delivery.secret
+            )
             channel.send_page(method, delivery.message, delivery.key)
         except (InvalidAddress, ChannelNotConfigured) as exc:
             outcome, error = "failed", exc.message  # retrying cannot help

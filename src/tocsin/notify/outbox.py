@@ -31,6 +31,7 @@ class Page:
     method_type: str
     address: str
     message: Mapping[str, Any]
+    secret: str | None = None  # where the method's signing secret is, never the secret
 
 
 def queue(store: Batch, cur: Any, pages: Sequence[Page], now: datetime) -> None:
@@ -41,8 +42,8 @@ def queue(store: Batch, cur: Any, pages: Sequence[Page], now: datetime) -> None:
     at = store.db_time(now)
     cur.executemany(
         "INSERT INTO deliveries (id, idempotency_key, incident_id, user_name, method_type, "
-        "address, message, state, attempts, next_attempt_at, created_at) "
-        f"VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {p}, 'pending', 0, {p}, {p}) "
+        "address, secret_ref, message, state, attempts, next_attempt_at, created_at) "
+        f"VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, 'pending', 0, {p}, {p}) "
         "ON CONFLICT (idempotency_key) DO NOTHING",
         [
             (
@@ -52,6 +53,7 @@ def queue(store: Batch, cur: Any, pages: Sequence[Page], now: datetime) -> None:
                 page.user,
                 page.method_type,
                 page.address,
+                page.secret,
                 _json(page.message).decode(),
                 at,
                 at,

@@ -302,6 +302,8 @@ deliveries = Table(
     Column("user_name", String(200), nullable=False),
     Column("method_type", String(32), nullable=False),
     Column("address", Text, nullable=False),
+    # Where the method's signing secret is (env:NAME, file:/path), never the secret.
+    Column("secret_ref", String(300)),
     Column("message", JSONText, nullable=False),
     # pending (to send, or to retry at next_attempt_at), sent, failed, cancelled.
     Column("state", String(16), nullable=False),

@@ -8,7 +8,10 @@ sleeps), and the pages through the real delivery worker to a local HTTP receiver
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import json
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -272,3 +275,65 @@ def test_apprise_urls_reach_their_receivers(
     assert "Key: " in said  # the idempotency key travels in the body
     with engine.connect() as conn:
         assert conn.execute(select(deliveries.c.state)).scalar_one() == "sent"
+
+
+def verify_signature(secret: str, header: str, body: bytes, now: float) -> bool:
+    """What a receiver does (the recipe of docs/notifications.md)."""
+    fields = dict(part.split("=", 1) for part in header.split(","))
+    timestamp = int(fields["t"])
+    expected = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    fresh = abs(now - timestamp) <= 300
+    return fresh and hmac.compare_digest(expected.hexdigest(), fields["v1"])
+
+
+def test_a_webhook_with_a_secret_is_signed_over_its_raw_body(
+    engine: Engine, sink: WebhookSink, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TOCSIN_TEST_HOOK_SECRET", "s3cr3t-for-alice")
+    text = world(sink.url).replace(
+        f'address: "{sink.url}/alice"}}',
+        f'address: "{sink.url}/alice", secret: "env:TOCSIN_TEST_HOOK_SECRET"}}',
+    )
+    assert "secret:" in text
+    apply_world(engine, load_world_text(text), T0)
+    clock = ManualClock(T0)
+
+    async def body(w: World) -> None:
+        await w.send(Action.TRIGGER)
+        await w.at(0)
+
+    run(engine, clock, body)
+    [(headers, _)] = sink.received
+    raw = sink.raw_bodies[0]
+    header = headers["X-Tocsin-Signature"]
+    assert verify_signature("s3cr3t-for-alice", header, raw, time.time())
+    assert not verify_signature("another secret", header, raw, time.time())
+    assert not verify_signature("s3cr3t-for-alice", header, raw + b" ", time.time())
+    assert not verify_signature("s3cr3t-for-alice", header, raw, time.time() + 3600)
+    with engine.connect() as conn:
+        stored = conn.execute(select(deliveries.c.secret_ref, deliveries.c.message)).one()
+    assert stored.secret_ref == "env:TOCSIN_TEST_HOOK_SECRET"
+    assert "s3cr3t" not in json.dumps(stored.message)
+
+
+def test_a_missing_secret_fails_the_page_and_says_which(
+    engine: Engine, sink: WebhookSink, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("TOCSIN_TEST_UNSET_SECRET", raising=False)
+    text = world(sink.url).replace(
+        f'address: "{sink.url}/alice"}}',
+        f'address: "{sink.url}/alice", secret: "env:TOCSIN_TEST_UNSET_SECRET"}}',
+    )
+    apply_world(engine, load_world_text(text), T0)
+    clock = ManualClock(T0)
+
+    async def body(w: World) -> None:
+        await w.send(Action.TRIGGER)
+        await w.at(0)
+
+    run(engine, clock, body)
+    assert sink.received == []  # never sent unsigned
+    with engine.connect() as conn:
+        row = conn.execute(select(deliveries.c.state, deliveries.c.last_error)).one()
+    assert row.state == "failed"
+    assert "TOCSIN_TEST_UNSET_SECRET" in row.last_error

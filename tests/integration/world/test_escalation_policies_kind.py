@@ -158,3 +158,31 @@ def test_a_policy_without_levels_is_refused() -> None:
     text = WORLD.replace(POLICIES, "escalation_policies:\n  - name: empty\n    levels: []\n")
     text = text.replace("escalation_policy: web-critical", "escalation_policy: empty")
     assert "levels" in problems(text)
+
+
+@pytest.mark.parametrize(
+    ("method", "problem"),
+    [
+        (
+            '{type: webhook, address: "https://h.example/x", secret: hunter2}',
+            "env:NAME or file:/path",
+        ),
+        ('{type: email, address: a@example.com, secret: "env:X"}', "only webhook contact methods"),
+    ],
+)
+def test_a_secret_is_a_reference_and_only_for_webhooks(method: str, problem: str) -> None:
+    text = WORLD.replace("  - name: bob\n", f"  - name: bob\n    contact_methods: [{method}]\n", 1)
+    assert problem in problems(text)
+
+
+def test_a_webhook_s_secret_reference_is_stored_exported_and_not_a_change_twice(
+    engine: Engine,
+) -> None:
+    method = '{type: webhook, address: "https://h.example/x", secret: "env:BOB_HOOK"}'
+    text = WORLD.replace("  - name: bob\n", f"  - name: bob\n    contact_methods: [{method}]\n", 1)
+    apply(engine, text)
+    assert apply(engine, text) == []
+    with engine.connect() as conn:
+        exported = export_world(conn)
+    assert "secret: env:BOB_HOOK" in exported
+    assert apply(engine, exported) == []

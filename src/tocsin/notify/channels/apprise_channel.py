@@ -11,37 +11,19 @@ e.g. a mounted secret); a literal URL works too, for services that need no secre
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import apprise
 
-from tocsin.notify.channels.base import (
-    ChannelNotConfigured,
-    ContactMethod,
-    DeliveryFailed,
-    InvalidAddress,
-)
+from tocsin.notify.channels.base import ContactMethod, DeliveryFailed, InvalidAddress
 from tocsin.notify.channels.email import page_email
+from tocsin.notify.channels.secrets import is_reference, read_secret
 
 
 def resolve_address(address: str) -> str:
     """The Apprise URL an address stands for (``env:NAME``, ``file:/path`` or itself)."""
-    if address.startswith("env:"):
-        name = address[4:]
-        value = os.environ.get(name)
-        if not value:
-            raise ChannelNotConfigured(f"environment variable {name} (an Apprise URL) is not set")
-        return value.strip()
-    if address.startswith("file:"):
-        path = Path(address[5:])
-        try:
-            return path.read_text().strip()
-        except OSError as exc:
-            raise ChannelNotConfigured(f"cannot read the Apprise URL from {path}: {exc}") from exc
-    return address
+    return read_secret(address, "an Apprise URL") if is_reference(address) else address
 
 
 def _notify(address: str, title: str, body: str) -> None:

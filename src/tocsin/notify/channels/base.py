@@ -9,11 +9,13 @@ from typing import Any, Protocol
 
 @dataclass(frozen=True, slots=True)
 class ContactMethod:
-    """One way to reach one user: ``type`` (``email``, ``webhook``...) and ``address``."""
+    """One way to reach one user: ``type`` (``email``, ``webhook``...) and ``address``;
+    ``secret``: where the method's signing secret is (``env:NAME``, ``file:/path``)."""
 
     user: str
     type: str
     address: str
+    secret: str | None = None
 
 
 class Channel(Protocol):

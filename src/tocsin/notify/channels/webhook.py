@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import hashlib
+import hmac
+import time
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+import msgspec
 
 from tocsin.notify.channels.base import ContactMethod, DeliveryFailed, InvalidAddress
+from tocsin.notify.channels.secrets import read_secret
+
+_json = msgspec.json.Encoder().encode
 
 WEBHOOK_TIMEOUT_SECONDS = 5.0
 
@@ -20,7 +27,23 @@ def post_json(
     timeout: float = WEBHOOK_TIMEOUT_SECONDS,
     headers: Mapping[str, str] | None = None,
 ) -> None:
-    """POST ``body`` as JSON to ``url``; any 2xx is delivered, anything else raises.
+    """POST ``body`` as JSON to ``url``; any 2xx is delivered, anything else raises."""
+    post_body(
+        url,
+        _json(body),
+        timeout=timeout,
+        headers={"Content-Type": "application/json", **(headers or {})},
+    )
+
+
+def post_body(
+    url: str,
+    body: bytes,
+    *,
+    timeout: float = WEBHOOK_TIMEOUT_SECONDS,
+    headers: Mapping[str, str] | None = None,
+) -> None:
+    """POST the bytes ``body`` to ``url``; any 2xx is delivered, anything else raises.
 
     Redirects are not followed: a receiver that moved should be updated in the world file,
     not chased silently.
@@ -31,7 +54,7 @@ def post_json(
     try:
         response = httpx.post(
             url,
-            json=body,
+            content=body,
             timeout=timeout,
             follow_redirects=False,
             headers={"User-Agent": "Tocsin", **(headers or {})},
@@ -44,20 +67,43 @@ def post_json(
         raise DeliveryFailed(f"webhook {parts.hostname} answered HTTP {response.status_code}")
 
 
+SIGNATURE_HEADER = "X-Tocsin-Signature"
+
+
+def signature(secret: str, timestamp: int, body: bytes) -> str:
+    """``t=TIMESTAMP,v1=HEX``: HMAC-SHA256 under ``secret`` of ``TIMESTAMP.BODY``. A
+    receiver recomputes it over the raw body it got and refuses an old timestamp, so a
+    captured request cannot be replayed later (docs/notifications.md shows how)."""
+    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return f"t={timestamp},v1={mac.hexdigest()}"
+
+
 class WebhookChannel:
     """Delivers to ``webhook`` contact methods: the address is the receiver's URL."""
 
     type = "webhook"
 
-    def __init__(self, timeout: float = WEBHOOK_TIMEOUT_SECONDS) -> None:
+    def __init__(
+        self, timeout: float = WEBHOOK_TIMEOUT_SECONDS, clock: Callable[[], float] = time.time
+    ) -> None:
         self.timeout = timeout
+        self.clock = clock
 
     def send_verification(self, method: ContactMethod, code: str) -> None:
         """POST ``{"type": "tocsin.verification", "user": ..., "code": ...}``."""
-        body = {"type": "tocsin.verification", "user": method.user, "code": code}
-        post_json(method.address, body, timeout=self.timeout)
+        self._post(method, {"type": "tocsin.verification", "user": method.user, "code": code})
 
     def send_page(self, method: ContactMethod, message: Mapping[str, Any], key: str) -> None:
-        """POST the page as JSON, the key in the body and the ``Idempotency-Key`` header."""
-        body = {**message, "idempotency_key": key}
-        post_json(method.address, body, timeout=self.timeout, headers={"Idempotency-Key": key})
+        """POST the page as JSON, the key in the body and the ``Idempotency-Key`` header;
+        signed (``X-Tocsin-Signature``) when the method has a secret."""
+        self._post(method, {**message, "idempotency_key": key}, {"Idempotency-Key": key})
+
+    def _post(
+        self, method: ContactMethod, message: Mapping[str, Any], headers: Mapping[str, str] = {}
+    ) -> None:
+        body = _json(message)
+        sent = {"Content-Type": "application/json", **headers}
+        if method.secret is not None:
+            secret = read_secret(method.secret, "the webhook's signing secret")
+            sent[SIGNATURE_HEADER] = signature(secret, int(self.clock()), body)
+        post_body(method.address, body, timeout=self.timeout, headers=sent)

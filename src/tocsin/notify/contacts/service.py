@@ -108,7 +108,9 @@ def _target(conn: Connection, user: str, index: int) -> _Target:
     return _Target(
         user_id=row.id,
         index=index,
-        method=ContactMethod(user=user, type=chosen["type"], address=chosen["address"]),
+        method=ContactMethod(
+            user=user, type=chosen["type"], address=chosen["address"], secret=chosen.get("secret")
+        ),
         methods=frozenset((m["type"], m["address"]) for m in methods),
     )
 

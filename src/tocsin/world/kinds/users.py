@@ -11,11 +11,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field
+from pydantic import (
+    AfterValidator,
+    Field,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+    model_validator,
+)
 from sqlalchemy import Connection
 
 from tocsin.ids import new_secret
 from tocsin.inputs import MAX_NAME
+from tocsin.notify.channels.secrets import is_reference
 from tocsin.notify.contacts.service import forget_unlisted
 from tocsin.schedules.definition import TimeZone
 from tocsin.store.schema import users
@@ -39,11 +46,35 @@ def _address(value: str) -> str:
     return value
 
 
+def _secret_reference(value: str) -> str:
+    if not is_reference(value):
+        raise ValueError(
+            "must say where the secret is, env:NAME or file:/path; a secret is never "
+            "written in the world file"
+        )
+    return value
+
+
 class ContactMethodSpec(Spec):
-    """One way to reach a user: ``{type: sms, address: "+4915..."}``."""
+    """One way to reach a user: ``{type: sms, address: "+4915..."}``; a webhook may have
+    a signing ``secret`` (``env:NAME`` or ``file:/path``)."""
 
     type: ContactType
     address: Annotated[str, AfterValidator(_address)]
+    secret: Annotated[str, AfterValidator(_secret_reference)] | None = None
+
+    @model_validator(mode="after")
+    def _secret_for_webhooks(self) -> ContactMethodSpec:
+        if self.secret is not None and self.type != "webhook":
+            raise ValueError("only webhook contact methods take a signing secret")
+        return self
+
+    @model_serializer(mode="wrap")
+    def _without_absent_secret(self, handler: SerializerFunctionWrapHandler) -> Any:
+        dumped = handler(self)
+        if isinstance(dumped, dict) and dumped.get("secret") is None:
+            dumped.pop("secret", None)
+        return dumped
 
 
 class UserSpec(NamedSpec):

@@ -55,6 +55,7 @@ def upgrade() -> None:
         sa.Column("user_name", sa.String(length=200), nullable=False),
         sa.Column("method_type", sa.String(length=32), nullable=False),
         sa.Column("address", sa.Text(), nullable=False),
+        sa.Column("secret_ref", sa.String(length=300), nullable=True),
         sa.Column("message", JSONText(), nullable=False),
         sa.Column("state", sa.String(length=16), nullable=False),
         sa.Column("attempts", sa.Integer(), server_default="0", nullable=False),
