@@ -232,7 +232,17 @@ def _pages(
             message = {**message, "links": links.links(incident.id, user, now)}
         for index, method in enumerate(methods):
             key = f"{incident.id}/{step.position.repeat}/{step.position.level}/{user}/{index}"
-            pages.append(Page(key, incident.id, user, method["type"], method["address"], message))
+            pages.append(
+                Page(
+                    key,
+                    incident.id,
+                    user,
+                    method["type"],
+                    method["address"],
+                    message,
+                    method.get("secret"),
+                )
+            )
     return pages
 
 
