@@ -17,11 +17,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import msgspec
 
+from tocsin.core.durations import parse_duration
 from tocsin.escalation.definition import PolicyDefinition
 from tocsin.escalation.policy import (
     Level,
@@ -47,6 +48,8 @@ from tocsin.store.timers import Firing, Timer, TimerHandler
 log = logging.getLogger(__name__)
 
 TIMER_KIND = ESCALATION_TIMER
+# Severities that page with a user's high-urgency rules; the others use the low ones.
+HIGH_URGENCY = ("critical", "error")
 _json = msgspec.json.Encoder().encode
 
 
@@ -226,23 +229,27 @@ def _pages(
         "coverage_gap": gap,
         "skipped_steps": step.skipped,
     }
+    urgency = "high" if incident.severity in HIGH_URGENCY else "low"
     pages = []
-    for user, methods in _contact_methods(store, cur, users):
+    for user, methods, rules in _contact_methods(store, cur, users):
         if links is not None:
             message = {**message, "links": links.links(incident.id, user, now)}
-        for index, method in enumerate(methods):
-            key = f"{incident.id}/{step.position.repeat}/{step.position.level}/{user}/{index}"
-            pages.append(
-                Page(
-                    key,
-                    incident.id,
-                    user,
-                    method["type"],
-                    method["address"],
-                    message,
-                    method.get("secret"),
+        for r, (delay, via) in enumerate(_rules(rules, urgency)):
+            for m, method in enumerate(methods):
+                if via is not None and method["type"] != via:
+                    continue
+                pages.append(
+                    Page(
+                        f"{incident.id}/{step.position.repeat}/{step.position.level}/{user}/{r}/{m}",
+                        incident.id,
+                        user,
+                        method["type"],
+                        method["address"],
+                        {**message, "urgency": urgency},
+                        method.get("secret"),
+                        now + delay if delay else None,
+                    )
                 )
-            )
     return pages
 
 
@@ -284,15 +291,27 @@ def _users(store: Batch, cur: Any, targets: Sequence[Target], now: datetime) -> 
     return found
 
 
+def _rules(rules: dict[str, Any], urgency: str) -> list[tuple[timedelta, str | None]]:
+    """A user's rules for ``urgency`` as (delay, contact type); with none, every contact
+    method at once."""
+    written = rules.get(urgency) or []
+    if not written:
+        return [(timedelta(0), None)]
+    return [(parse_duration(rule["after"]), rule["via"]) for rule in written]
+
+
 def _contact_methods(
     store: Batch, cur: Any, users: Sequence[str]
-) -> list[tuple[str, list[dict[str, str]]]]:
+) -> list[tuple[str, list[dict[str, str]], dict[str, Any]]]:
     if not users:
         return []
     cur.execute(
-        "SELECT name, contact_methods FROM users "
+        "SELECT name, contact_methods, notification_rules FROM users "
         f"WHERE name IN ({placeholders(len(users), store.mark)})",
         list(users),
     )
-    methods = {name: _decode(value) or [] for name, value in cur.fetchall()}
-    return [(user, methods[user]) for user in users if user in methods]
+    found = {
+        name: (_decode(methods) or [], _decode(rules) or {})
+        for name, methods, rules in cur.fetchall()
+    }
+    return [(user, *found[user]) for user in users if user in found]

@@ -32,10 +32,11 @@ class Page:
     address: str
     message: Mapping[str, Any]
     secret: str | None = None  # where the method's signing secret is, never the secret
+    due: datetime | None = None  # send at (a notification rule's delay); None: at once
 
 
 def queue(store: Batch, cur: Any, pages: Sequence[Page], now: datetime) -> None:
-    """Queue ``pages`` to be sent at once (those whose key is queued already are not)."""
+    """Queue ``pages`` to be sent when due (those whose key is queued already are not)."""
     if not pages:
         return
     p = store.mark
@@ -55,7 +56,7 @@ def queue(store: Batch, cur: Any, pages: Sequence[Page], now: datetime) -> None:
                 page.address,
                 page.secret,
                 _json(page.message).decode(),
-                at,
+                store.db_time(page.due) if page.due else at,
                 at,
             )
             for page in pages

@@ -419,6 +419,8 @@ users = Table(
     Column("email", String(320), nullable=False, server_default=""),
     Column("time_zone", String(64), nullable=False, server_default="UTC"),
     Column("contact_methods", JSONText, nullable=False, server_default="[]"),  # [{type, address}]
+    # How to page them by urgency: {"high": [{"after": "2m", "via": "sms"}, ...], "low": ...}
+    Column("notification_rules", JSONText, nullable=False, server_default="{}"),
     # The secret in the user's own iCalendar feed URL, generated on create.
     Column("feed_token", String(64), nullable=False, unique=True),
     Column("created_at", UTCDateTime, nullable=False),

@@ -10,6 +10,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import BaseModel
+
 from tocsin.world.errors import YamlPath
 
 Key = tuple[str, ...]  # natural key: ("checkout",), or ("checkout", "prometheus")
@@ -69,9 +71,11 @@ def same_value(field: FieldSpec, a: Any, b: Any) -> bool:
 
 
 def defaults_of(spec_fields: Mapping[str, Any]) -> dict[str, Any]:
-    """Field name → default value, from a pydantic model's ``model_fields``."""
-    return {
+    """Field name → default value, from a pydantic model's ``model_fields`` (a model
+    default as the plain value a record holds)."""
+    found = {
         name: info.get_default(call_default_factory=True)
         for name, info in spec_fields.items()
         if not info.is_required()
     }
+    return {k: v.model_dump() if isinstance(v, BaseModel) else v for k, v in found.items()}

@@ -22,7 +22,7 @@ from sqlalchemy import Engine, select
 from tests.support.sinks import WebhookSink, webhook_sink
 from tests.support.writer_world import route_of
 from tocsin.clock import ManualClock
-from tocsin.core.events import Action, AlertEvent
+from tocsin.core.events import Action, AlertEvent, Severity
 from tocsin.engine.timers import TimerService
 from tocsin.engine.writer import GroupCommitWriter
 from tocsin.escalation import service as escalation
@@ -83,8 +83,12 @@ class World:
         )
         self.delivery = DeliveryWorker(engine, clock, Settings())
 
-    async def send(self, action: Action, key: str = "disk-full") -> None:
-        event = AlertEvent(self.route, action, key, self.clock.now(), "{}", "Disk full", "db1")
+    async def send(
+        self, action: Action, key: str = "disk-full", severity: Severity = Severity.CRITICAL
+    ) -> None:
+        event = AlertEvent(
+            self.route, action, key, self.clock.now(), "{}", "Disk full", "db1", severity
+        )
         await self.writer.submit([event])
 
     async def at(self, minutes: float) -> None:
@@ -337,3 +341,75 @@ def test_a_missing_secret_fails_the_page_and_says_which(
         row = conn.execute(select(deliveries.c.state, deliveries.c.last_error)).one()
     assert row.state == "failed"
     assert "TOCSIN_TEST_UNSET_SECRET" in row.last_error
+
+
+RULES = """\
+    contact_methods:
+      - {type: webhook, address: "URL/alice-webhook"}
+      - {type: slack, address: "URL/alice-slack"}
+    notification_rules:
+      high: [{after: 0m, via: webhook}, {after: 2m, via: slack}]
+      low: [{via: slack}]
+"""
+
+
+def rules_world(url: str) -> str:
+    text = world(url).replace(
+        f'    contact_methods: [{{type: webhook, address: "{url}/alice"}}]\n',
+        RULES.replace("URL", url),
+        1,
+    )
+    assert "notification_rules" in text
+    return text
+
+
+def test_notification_rules_send_each_method_after_its_delay(
+    engine: Engine, sink: WebhookSink
+) -> None:
+    apply_world(engine, load_world_text(rules_world(sink.url)), T0)
+    clock = ManualClock(T0)
+
+    async def body(w: World) -> None:
+        await w.send(Action.TRIGGER)
+        await w.at(0)
+        assert [h["path"] for h, _ in sink.received] == ["/alice-webhook"]
+        await w.at(1.9)
+        assert len(sink.received) == 1
+        await w.at(2)
+        assert [h["path"] for h, _ in sink.received] == ["/alice-webhook", "/alice-slack"]
+
+    run(engine, clock, body)
+
+
+def test_an_acknowledgement_cancels_the_rule_steps_still_to_come(
+    engine: Engine, sink: WebhookSink
+) -> None:
+    apply_world(engine, load_world_text(rules_world(sink.url)), T0)
+    clock = ManualClock(T0)
+
+    async def body(w: World) -> None:
+        await w.send(Action.TRIGGER)
+        await w.at(0)
+        clock.set(T0 + timedelta(minutes=1))
+        await w.send(Action.ACKNOWLEDGE)
+        await w.at(2)
+
+    run(engine, clock, body)
+    assert [h["path"] for h, _ in sink.received] == ["/alice-webhook"]
+    with engine.connect() as conn:
+        states = sorted(conn.execute(select(deliveries.c.state)).scalars())
+    assert states == ["cancelled", "sent"]
+
+
+def test_low_urgency_alerts_use_the_low_rules(engine: Engine, sink: WebhookSink) -> None:
+    apply_world(engine, load_world_text(rules_world(sink.url)), T0)
+    clock = ManualClock(T0)
+
+    async def body(w: World) -> None:
+        await w.send(Action.TRIGGER, severity=Severity.WARNING)
+        await w.at(0)
+
+    run(engine, clock, body)
+    [(headers, page)] = sink.received
+    assert headers["path"] == "/alice-slack"
+    assert "Disk full" in page["text"]  # Slack's rendering

@@ -186,3 +186,35 @@ def test_a_webhook_s_secret_reference_is_stored_exported_and_not_a_change_twice(
         exported = export_world(conn)
     assert "secret: env:BOB_HOOK" in exported
     assert apply(engine, exported) == []
+
+
+@pytest.mark.parametrize(
+    ("rules", "problem"),
+    [
+        ("{high: [{after: 2m, via: sms}]}", "bob has no sms contact method"),
+        ("{high: [{after: 25h, via: webhook}]}", "between 0s and 24h"),
+        ("{urgent: [{via: webhook}]}", "unknown field 'urgent'"),
+    ],
+)
+def test_bad_notification_rules_are_refused(rules: str, problem: str) -> None:
+    user = (
+        "  - name: bob\n"
+        '    contact_methods: [{type: webhook, address: "https://h.example/x"}]\n'
+        f"    notification_rules: {rules}\n"
+    )
+    assert problem in problems(WORLD.replace("  - name: bob\n", user, 1))
+
+
+def test_notification_rules_are_stored_exported_and_not_a_change_twice(engine: Engine) -> None:
+    user = (
+        "  - name: bob\n"
+        '    contact_methods: [{type: webhook, address: "https://h.example/x"}]\n'
+        "    notification_rules: {high: [{after: 120s, via: webhook}], low: [{via: webhook}]}\n"
+    )
+    text = WORLD.replace("  - name: bob\n", user, 1)
+    apply(engine, text)
+    assert apply(engine, text) == []
+    with engine.connect() as conn:
+        exported = export_world(conn)
+    assert "after: 2m" in exported
+    assert apply(engine, exported) == []

@@ -8,7 +8,7 @@ while a team or schedule still names them.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -20,6 +20,7 @@ from pydantic import (
 )
 from sqlalchemy import Connection
 
+from tocsin.core.durations import format_duration, parse_duration
 from tocsin.ids import new_secret
 from tocsin.inputs import MAX_NAME
 from tocsin.notify.channels.secrets import is_reference
@@ -77,6 +78,42 @@ class ContactMethodSpec(Spec):
         return dumped
 
 
+MAX_RULE_DELAY = timedelta(hours=24)
+
+
+def _after(value: str) -> str:
+    """``120s`` → ``2m``: how long after a level pages them this rule sends."""
+    length = parse_duration(value)
+    if length < timedelta(0) or length > MAX_RULE_DELAY:
+        raise ValueError("must be between 0s and 24h")
+    return format_duration(length)
+
+
+class RuleSpec(Spec):
+    """One step of a user's notification rules: ``{after: 2m, via: sms}`` sends to each of
+    their contact methods of that type this long after a level pages them."""
+
+    after: Annotated[str, AfterValidator(_after)] = "0s"
+    via: ContactType
+
+
+Rules = Annotated[list[RuleSpec], Field(max_length=20)]
+
+
+class NotificationRulesSpec(Spec):
+    """How to reach a user, by the page's urgency (critical and error alerts are high)."""
+
+    high: Rules = Field(default_factory=list)
+    low: Rules = Field(default_factory=list)
+
+    @model_serializer(mode="wrap")
+    def _without_empty(self, handler: SerializerFunctionWrapHandler) -> Any:
+        dumped = handler(self)
+        if isinstance(dumped, dict):
+            return {k: v for k, v in dumped.items() if v}
+        return dumped
+
+
 class UserSpec(NamedSpec):
     """A user, as written under ``users:``."""
 
@@ -84,6 +121,19 @@ class UserSpec(NamedSpec):
     email: Annotated[str, Field(max_length=320), AfterValidator(_email)] = ""  # RFC 5321
     time_zone: TimeZone = "UTC"
     contact_methods: list[ContactMethodSpec] = Field(default_factory=list)
+    notification_rules: NotificationRulesSpec = Field(default_factory=NotificationRulesSpec)
+
+    @model_validator(mode="after")
+    def _rules_use_their_methods(self) -> UserSpec:
+        types = {m.type for m in self.contact_methods}
+        for urgency in ("high", "low"):
+            for rule in getattr(self.notification_rules, urgency):
+                if rule.via not in types:
+                    raise ValueError(
+                        f"notification_rules.{urgency}: {self.name} has no {rule.via} contact "
+                        "method to send through"
+                    )
+        return self
 
 
 class Users(TableKind):
@@ -98,6 +148,7 @@ class Users(TableKind):
         FieldSpec("email"),
         FieldSpec("time_zone"),
         FieldSpec("contact_methods"),
+        FieldSpec("notification_rules"),
     )
     delete_note = "deleted"
 

@@ -1,5 +1,5 @@
-"""escalations, escalation_turns, deliveries (the outbox), delivery_attempts and
-instance_secrets
+"""escalations, escalation_turns, deliveries (the outbox), delivery_attempts,
+instance_secrets, and users.notification_rules
 
 Revision ID: 0017
 Revises: 0016
@@ -26,6 +26,10 @@ def _time(name: str, nullable: bool = False) -> sa.Column[object]:
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("notification_rules", JSONText(), server_default="{}", nullable=False)
+        )
     op.create_table(
         "escalations",
         sa.Column("incident_id", _ID, nullable=False),
@@ -110,3 +114,5 @@ def downgrade() -> None:
     op.drop_table("deliveries")
     op.drop_table("escalation_turns")
     op.drop_table("escalations")
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.drop_column("notification_rules")
