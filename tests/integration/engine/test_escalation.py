@@ -110,6 +110,17 @@ def run(engine: Engine, clock: ManualClock, body: Any) -> None:
     asyncio.run(main())
 
 
+def trigger_and_page(engine: Engine, text: str, severity: Severity = Severity.CRITICAL) -> None:
+    """Apply ``text``, send one trigger at T0 and page its first step."""
+    apply_world(engine, load_world_text(text), T0)
+
+    async def body(w: World) -> None:
+        await w.send(Action.TRIGGER, severity=severity)
+        await w.at(0)
+
+    run(engine, ManualClock(T0), body)
+
+
 def paged(sink: WebhookSink) -> list[tuple[str, int]]:
     """(user, level) of every page the receiver got, in order."""
     return [(b["idempotency_key"].split("/")[3], b["level"]) for _, b in sink.received]
@@ -239,14 +250,7 @@ def test_a_failing_receiver_is_retried_with_backoff_and_the_key_stays(
 
 
 def test_a_slack_contact_method_gets_a_block_kit_message(engine: Engine, sink: WebhookSink) -> None:
-    apply_world(engine, load_world_text(world(sink.url, alice="slack")), T0)
-    clock = ManualClock(T0)
-
-    async def body(w: World) -> None:
-        await w.send(Action.TRIGGER)
-        await w.at(0)
-
-    run(engine, clock, body)
+    trigger_and_page(engine, world(sink.url, alice="slack"))
     [(headers, message)] = sink.received
     assert message["text"] == ":red_circle: Disk full (web, critical)"
     header, fields, footer = message["blocks"]
@@ -265,14 +269,7 @@ def test_apprise_urls_reach_their_receivers(
     text = world(sink.url, alice="apprise").replace(
         f'"{sink.url}/alice"', '"env:TOCSIN_TEST_APPRISE_URL"'
     )
-    apply_world(engine, load_world_text(text), T0)
-    clock = ManualClock(T0)
-
-    async def body(w: World) -> None:
-        await w.send(Action.TRIGGER)
-        await w.at(0)
-
-    run(engine, clock, body)
+    trigger_and_page(engine, text)
     [(_, received)] = sink.received
     said = json.dumps(received)
     assert "Disk full" in said
@@ -299,14 +296,7 @@ def test_a_webhook_with_a_secret_is_signed_over_its_raw_body(
         f'address: "{sink.url}/alice", secret: "env:TOCSIN_TEST_HOOK_SECRET"}}',
     )
     assert "secret:" in text
-    apply_world(engine, load_world_text(text), T0)
-    clock = ManualClock(T0)
-
-    async def body(w: World) -> None:
-        await w.send(Action.TRIGGER)
-        await w.at(0)
-
-    run(engine, clock, body)
+    trigger_and_page(engine, text)
     [(headers, _)] = sink.received
     raw = sink.raw_bodies[0]
     header = headers["X-Tocsin-Signature"]
@@ -328,14 +318,7 @@ def test_a_missing_secret_fails_the_page_and_says_which(
         f'address: "{sink.url}/alice"}}',
         f'address: "{sink.url}/alice", secret: "env:TOCSIN_TEST_UNSET_SECRET"}}',
     )
-    apply_world(engine, load_world_text(text), T0)
-    clock = ManualClock(T0)
-
-    async def body(w: World) -> None:
-        await w.send(Action.TRIGGER)
-        await w.at(0)
-
-    run(engine, clock, body)
+    trigger_and_page(engine, text)
     assert sink.received == []  # never sent unsigned
     with engine.connect() as conn:
         row = conn.execute(select(deliveries.c.state, deliveries.c.last_error)).one()
@@ -402,14 +385,7 @@ def test_an_acknowledgement_cancels_the_rule_steps_still_to_come(
 
 
 def test_low_urgency_alerts_use_the_low_rules(engine: Engine, sink: WebhookSink) -> None:
-    apply_world(engine, load_world_text(rules_world(sink.url)), T0)
-    clock = ManualClock(T0)
-
-    async def body(w: World) -> None:
-        await w.send(Action.TRIGGER, severity=Severity.WARNING)
-        await w.at(0)
-
-    run(engine, clock, body)
+    trigger_and_page(engine, rules_world(sink.url), Severity.WARNING)
     [(headers, page)] = sink.received
     assert headers["path"] == "/alice-slack"
     assert "Disk full" in page["text"]  # Slack's rendering
