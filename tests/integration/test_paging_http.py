@@ -15,6 +15,7 @@ from sqlalchemy import select
 from tests.integration.conftest import Tocsin, serving
 from tests.support.databases import BACKENDS
 from tests.support.sinks import WebhookSink, webhook_sink
+from tests.support.worlds import paging_world
 from tocsin.notify.links import ActionLink, sign
 from tocsin.store.db import create_db_engine
 from tocsin.store.schema import instance_secrets
@@ -23,23 +24,11 @@ KEY = "f" * 32
 
 
 def world(url: str) -> str:
-    return f"""\
-version: 1
-users:
-  - name: alice
-    contact_methods: [{{type: webhook, address: "{url}/alice"}}]
-escalation_policies:
-  - name: web-critical
-    levels:
-      - {{targets: [{{user: alice}}], delay: 5m}}
-services:
-  - name: web
-    escalation_policy: web-critical
-    incident_grouping: per_alert  # every alert its own incident: every trigger pages
-    integrations: [{{name: pd, type: pagerduty, key: "{KEY}"}}]
-  - name: quiet
-    integrations: [{{name: pd, type: pagerduty, key: "{"0" * 32}"}}]
-"""
+    # Every alert its own incident, so every trigger pages; and a service that pages nobody.
+    quiet = (
+        f'  - name: quiet\n    integrations: [{{name: pd, type: pagerduty, key: "{"0" * 32}"}}]\n'
+    )
+    return paging_world(url, KEY, "    incident_grouping: per_alert\n") + quiet
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +64,7 @@ def test_an_alert_pages_the_on_call_webhook_and_the_log_shows_it(
     page = sink.wait_for(before + 1)[before]  # woken by the request: no sleeping
     assert page["incident"]["title"] == f"Disk full on {tocsin.backend}"
     assert (page["policy"], page["level"], page["incident"]["service"]) == (
-        "web-critical", 1, "web",
+        "page-alice", 1, "web",
     )  # fmt: skip
     incident_id = page["incident"]["id"]
     with tocsin.api() as api:

@@ -12,25 +12,9 @@ import pytest
 from tests.support.databases import postgres_database
 from tests.support.server import run_cli, start_server
 from tests.support.sinks import WebhookSink, webhook_sink
+from tests.support.worlds import paging_world
 
 KEY = "r" * 32
-
-
-def world(url: str) -> str:
-    return f"""\
-version: 1
-users:
-  - name: alice
-    contact_methods: [{{type: webhook, address: "{url}/alice"}}]
-escalation_policies:
-  - name: page-alice
-    levels:
-      - {{targets: [{{user: alice}}], delay: 5m}}
-services:
-  - name: web
-    escalation_policy: page-alice
-    integrations: [{{name: pd, type: pagerduty, key: "{KEY}"}}]
-"""
 
 
 @pytest.fixture
@@ -44,7 +28,7 @@ def test_an_api_process_takes_the_alert_and_a_worker_process_pages(
 ) -> None:
     with postgres_database() as url:
         run_cli(url, "db", "upgrade")
-        (tmp_path / "world.yaml").write_text(world(sink.url))
+        (tmp_path / "world.yaml").write_text(paging_world(sink.url, KEY))
         run_cli(url, "apply", "-f", str(tmp_path / "world.yaml"))
         api = start_server(url, tmp_path / "api.log", "--role", "api")
         worker = start_server(url, tmp_path / "worker.log", "--role", "worker")

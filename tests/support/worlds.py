@@ -52,3 +52,22 @@ def write_world(directory: Path, text: str = INGEST_WORLD) -> Path:
     path = directory / "world.yaml"
     path.write_text(text)
     return path
+
+
+def paging_world(sink_url: str, key: str, service_lines: str = "") -> str:
+    """Service ``web`` (integration key ``key``) pages alice's webhook at ``sink_url``
+    through policy ``page-alice`` (one level); ``service_lines`` add to the service."""
+    return f"""\
+version: 1
+users:
+  - name: alice
+    contact_methods: [{{type: webhook, address: "{sink_url}/alice"}}]
+escalation_policies:
+  - name: page-alice
+    levels:
+      - {{targets: [{{user: alice}}], delay: 5m}}
+services:
+  - name: web
+    escalation_policy: page-alice
+{service_lines}    integrations: [{{name: pd, type: pagerduty, key: "{key}"}}]
+"""

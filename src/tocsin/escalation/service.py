@@ -43,7 +43,7 @@ from tocsin.notify.links import LinkMaker
 from tocsin.notify.outbox import Page, queue
 from tocsin.schedules.store.in_batch import paged_by_schedule
 from tocsin.store.batch import Batch, placeholders
-from tocsin.store.timers import Firing, Timer, TimerHandler
+from tocsin.store.timers import Firing, Timer, TimerHandler, lock_rows_skip_locked
 
 log = logging.getLogger(__name__)
 
@@ -69,22 +69,9 @@ class _Incident:
 
 
 def lock_incidents(store: Batch, cur: Any, ids: Sequence[str]) -> set[str]:
-    """Lock the incidents before their escalation timers (``SubjectLock``): the ids that
-    may fire now. One another transaction holds (an acknowledgement being written) waits
-    for the next pass; one that no longer exists fires, and its timer is disarmed."""
-    if not store.concurrent_writers:
-        return set(ids)
-    marks = placeholders(len(ids), store.mark)
-    cur.execute(f"SELECT id FROM incidents WHERE id IN ({marks}) FOR UPDATE SKIP LOCKED", ids)
-    locked = {row[0] for row in cur.fetchall()}
-    rest = [i for i in ids if i not in locked]
-    if not rest:
-        return locked
-    cur.execute(
-        f"SELECT id FROM incidents WHERE id IN ({placeholders(len(rest), store.mark)})", rest
-    )
-    held = {row[0] for row in cur.fetchall()}
-    return locked | {i for i in rest if i not in held}
+    """Lock the incidents before their escalation timers (``SubjectLock``): one another
+    transaction holds (an acknowledgement being written) fires on the next pass."""
+    return lock_rows_skip_locked(store, cur, "incidents", ids)
 
 
 def escalation_handler(links: LinkMaker | None = None) -> TimerHandler:

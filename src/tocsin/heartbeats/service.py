@@ -21,7 +21,7 @@ from tocsin.core.events import Action, AlertEvent, Route, Severity
 from tocsin.core.routes import route_columns, service_route
 from tocsin.engine.writer import Work
 from tocsin.store.batch import Batch, placeholders
-from tocsin.store.timers import Firing, Timer, arm
+from tocsin.store.timers import Firing, Timer, arm, lock_rows_skip_locked
 
 TIMER_KIND = "heartbeat"
 _json = msgspec.json.Encoder().encode
@@ -134,21 +134,8 @@ def ping(*, by: str, value: str, now: datetime, result: PingResult) -> Work:
 def lock_heartbeats(store: Batch, cur: Any, ids: Sequence[str]) -> set[str]:
     """Lock the heartbeats before their timers fire (the order pings take: heartbeat, then
     timer), in one statement; the ids that may fire. One a ping (or another process's
-    firing) holds is left out: it fires on a later pass, by when the ping has re-armed its
-    timer. A deleted one may fire: the handler disarms its timer."""
-    if not store.concurrent_writers:
-        return set(ids)  # SQLite: one writer, nothing to wait for
-    marks = placeholders(len(ids), store.mark)
-    cur.execute(f"SELECT id FROM heartbeats WHERE id IN ({marks}) FOR UPDATE SKIP LOCKED", ids)
-    locked = {row[0] for row in cur.fetchall()}
-    rest = [i for i in ids if i not in locked]
-    if not rest:
-        return locked
-    cur.execute(
-        f"SELECT id FROM heartbeats WHERE id IN ({placeholders(len(rest), store.mark)})", rest
-    )
-    held = {row[0] for row in cur.fetchall()}
-    return locked | {i for i in rest if i not in held}
+    firing) holds fires on a later pass, by when the ping has re-armed its timer."""
+    return lock_rows_skip_locked(store, cur, "heartbeats", ids)
 
 
 def on_expiry(store: Batch, cur: Any, timer: Timer, now: datetime) -> Firing:

@@ -19,7 +19,7 @@ from sqlalchemy import delete as sa_delete
 
 from tocsin.core.events import AlertEvent
 from tocsin.ids import new_id
-from tocsin.store.batch import Batch
+from tocsin.store.batch import Batch, placeholders
 from tocsin.store.schema import timers
 
 _json = msgspec.json.Encoder().encode
@@ -61,6 +61,24 @@ SubjectLock = Callable[[Batch, Any, Sequence[str]], Collection[str]]
 SKIP LOCKED``) and answers the subjects that may fire: one another transaction holds is
 left out, and its firing waits for the next pass. A subject that no longer exists may
 fire (its handler disarms the timer)."""
+
+
+def lock_rows_skip_locked(store: Batch, cur: Any, table: str, ids: Sequence[str]) -> set[str]:
+    """A ``SubjectLock`` body: lock the rows of ``ids`` in ``table`` (a table of ours,
+    never user input) with ``FOR UPDATE SKIP LOCKED`` and answer the ids that may fire:
+    those locked, and those no longer there (their handler disarms the timer). One another
+    transaction holds is left out; it fires on a later pass. SQLite: every id."""
+    if not store.concurrent_writers:
+        return set(ids)
+    marks = placeholders(len(ids), store.mark)
+    cur.execute(f"SELECT id FROM {table} WHERE id IN ({marks}) FOR UPDATE SKIP LOCKED", ids)
+    locked = {row[0] for row in cur.fetchall()}
+    rest = [i for i in ids if i not in locked]
+    if not rest:
+        return locked
+    cur.execute(f"SELECT id FROM {table} WHERE id IN ({placeholders(len(rest), store.mark)})", rest)
+    held = {row[0] for row in cur.fetchall()}
+    return locked | {i for i in rest if i not in held}
 
 
 def arm(
