@@ -80,6 +80,8 @@ def test_an_alert_pages_the_on_call_webhook_and_the_log_shows_it(
     assert missing.json()["code"] == "not_found"
     shown = json.loads(tocsin.cli("incidents", "deliveries", incident_id, "--json"))
     assert shown["deliveries"][0]["idempotency_key"] == page["idempotency_key"]
+    metrics = httpx.get(f"{tocsin.url}/metrics").text
+    assert 'tocsin_delivery_attempt_seconds_count{channel="webhook",outcome="sent"}' in metrics
 
 
 def test_a_service_without_a_policy_pages_nobody(tocsin: Tocsin, sink: WebhookSink) -> None:

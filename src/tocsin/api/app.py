@@ -106,7 +106,7 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
         on_failed=metrics.timer_failed,
     )
     writer.on_armed = timers.nudge
-    delivery = DeliveryWorker(engine, clock, settings)
+    delivery = DeliveryWorker(engine, clock, settings, on_attempt=metrics.delivery_attempted)
     writer.on_queued = delivery.nudge
     return Runtime(
         settings=settings,

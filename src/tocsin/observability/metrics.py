@@ -54,6 +54,14 @@ class Metrics:
             ["kind"],
             registry=self.registry,
         )
+        self.delivery_attempts = Histogram(
+            "tocsin_delivery_attempt_seconds",
+            "Attempts to send a page, by channel and outcome (sent, retry, failed), and how "
+            "long each took.",
+            ["channel", "outcome"],
+            buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+            registry=self.registry,
+        )
         self.registry.register(_OpenAlerts(engine))
         self.registry.register(_Timers(engine))
 
@@ -64,6 +72,10 @@ class Metrics:
     def timer_failed(self, kind: str) -> None:
         """Record a failed firing."""
         self.timer_failures.labels(kind).inc()
+
+    def delivery_attempted(self, channel: str, outcome: str, seconds: float) -> None:
+        """Record an attempt to send a page."""
+        self.delivery_attempts.labels(channel, outcome).observe(seconds)
 
 
 class _OpenAlerts(Collector):
