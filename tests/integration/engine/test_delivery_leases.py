@@ -9,16 +9,19 @@ import asyncio
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, func, select
 
 from tests.support.sinks import WebhookSink, webhook_sink
 from tocsin.clock import ManualClock
+from tocsin.core.events import AlertEvent
 from tocsin.engine.writer import GroupCommitWriter
 from tocsin.notify.delivery import LEASE, DeliveryWorker
 from tocsin.notify.outbox import Page, queue
 from tocsin.settings import Settings
+from tocsin.store.batch import Batch
 from tocsin.store.schema import deliveries, delivery_attempts
 
 T0 = datetime(2026, 12, 3, 3, 0, tzinfo=UTC)
@@ -37,11 +40,15 @@ def queue_pages(engine: Engine, sink: WebhookSink, count: int) -> None:
         for i in range(count)
     ]
 
+    def work(store: Batch, cur: Any) -> list[AlertEvent]:
+        queue(store, cur, pages, T0)
+        return []
+
     async def main() -> None:
         writer = GroupCommitWriter(engine)
         writer.start()
         try:
-            await writer.run(lambda store, cur: queue(store, cur, pages, T0) or [])
+            await writer.run(work)
         finally:
             await writer.stop()
 
