@@ -145,3 +145,36 @@ def test_an_expired_link_is_refused(tocsin: Tocsin) -> None:
     refused = httpx.post(f"{tocsin.url}/act/{sign(expired, key)}")
     assert refused.status_code == 403
     assert refused.json()["code"] == "link_expired"
+
+
+def test_acknowledge_resolve_and_escalate_through_the_api_and_the_cli(
+    tocsin: Tocsin, sink: WebhookSink
+) -> None:
+    before = len(sink.received)
+    trigger(tocsin, KEY, "Act on me through the API")
+    incident_id = sink.wait_for(before + 1)[before]["incident"]["id"]
+    base = f"/api/v1/incidents/{incident_id}"
+    with tocsin.api() as api:
+        exhausted = api.post(f"{base}/escalate")  # one level, already paged
+        assert exhausted.status_code == 409
+        assert exhausted.json()["code"] == "exhausted"
+        acked = api.post(f"{base}/acknowledge")
+        assert acked.status_code == 200, acked.text
+        assert (acked.json()["status_before"], acked.json()["alerts"]) == ("triggered", 1)
+        assert api.post(f"{base}/acknowledge").json()["alerts"] == 0  # already so
+        assert api.post(f"{base}/resolve").json()["alerts"] == 1
+        assert api.get(base).json()["status"] == "resolved"
+        late = api.post(f"{base}/escalate")
+        assert (late.status_code, late.json()["code"]) == (409, "not_triggered")
+        missing = api.post("/api/v1/incidents/nosuchincident/acknowledge")
+        assert (missing.status_code, missing.json()["code"]) == (404, "not_found")
+        assert httpx.post(f"{tocsin.url}{base}/acknowledge").status_code == 401
+
+    before = len(sink.received)
+    trigger(tocsin, KEY, "Act on me from the command line")
+    incident_id = sink.wait_for(before + 1)[before]["incident"]["id"]
+    said = tocsin.cli("incidents", "ack", incident_id, "--by", "alice")
+    assert "1 alert(s) acknowledged" in said
+    assert "already acknowledged" in tocsin.cli("incidents", "ack", incident_id)
+    with tocsin.api() as api:
+        assert api.get(f"/api/v1/incidents/{incident_id}").json()["status"] == "acknowledged"

@@ -11,6 +11,7 @@ import typer
 from pydantic import ValidationError
 from sqlalchemy import Connection
 
+from tocsin.cli import incident_actions  # noqa: F401  (registers incidents ack/resolve/escalate)
 from tocsin.cli.context import CliState, console, fail, state
 from tocsin.cli.heartbeats import heartbeats_app
 from tocsin.cli.read import alerts_app, incidents_app, integrations_app

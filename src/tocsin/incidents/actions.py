@@ -13,7 +13,9 @@ import msgspec
 
 from tocsin.core.events import Action, AlertEvent
 from tocsin.core.routes import route_columns, service_route
+from tocsin.incidents.ingest_store import ESCALATION_TIMER
 from tocsin.store.batch import Batch
+from tocsin.store.timers import arm
 
 _json = msgspec.json.Encoder().encode
 
@@ -64,5 +66,43 @@ def act_on_incident(
         ]
         result.alerts = len(events)
         return events
+
+    return work
+
+
+@dataclass(slots=True)
+class EscalateResult:
+    """What asking to escalate found: ``outcome`` is ``escalated``, ``not_triggered``,
+    ``no_policy`` (its service pages nobody) or ``exhausted``; empty: no such incident."""
+
+    outcome: str = ""
+    status: str = ""
+
+
+def escalate_now(incident_id: str, *, now: datetime, result: EscalateResult) -> Any:
+    """Writer work that pages the incident's next escalation step now (the person paged
+    is silent): its escalation timer is re-armed due now, under the incident's lock."""
+
+    def work(store: Batch, cur: Any) -> list[AlertEvent]:
+        p = store.mark
+        lock = " FOR UPDATE" if store.concurrent_writers else ""
+        cur.execute(f"SELECT status FROM incidents WHERE id = {p}{lock}", (incident_id,))
+        row = cur.fetchone()
+        if row is None:
+            return []
+        result.status = row[0]
+        if row[0] != "triggered":
+            result.outcome = "not_triggered"
+            return []
+        cur.execute(f"SELECT state FROM escalations WHERE incident_id = {p}", (incident_id,))
+        escalation = cur.fetchone()
+        if escalation is None:
+            result.outcome = "no_policy"
+        elif escalation[0] != "active":
+            result.outcome = "exhausted"
+        else:
+            arm(store, cur, kind=ESCALATION_TIMER, subject=incident_id, due_at=now, now=now)
+            result.outcome = "escalated"
+        return []
 
     return work

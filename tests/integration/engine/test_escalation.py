@@ -26,6 +26,7 @@ from tocsin.core.events import Action, AlertEvent, Severity
 from tocsin.engine.timers import TimerService
 from tocsin.engine.writer import GroupCommitWriter
 from tocsin.escalation import service as escalation
+from tocsin.incidents.actions import EscalateResult, escalate_now
 from tocsin.notify.delivery import DeliveryWorker
 from tocsin.settings import Settings
 from tocsin.store.schema import deliveries, delivery_attempts, escalations
@@ -389,3 +390,27 @@ def test_low_urgency_alerts_use_the_low_rules(engine: Engine, sink: WebhookSink)
     [(headers, page)] = sink.received
     assert headers["path"] == "/alice-slack"
     assert "Disk full" in page["text"]  # Slack's rendering
+
+
+def test_escalate_now_pages_the_next_level_at_once_and_times_the_rest_from_then(
+    engine: Engine, sink: WebhookSink
+) -> None:
+    apply_world(engine, load_world_text(world(sink.url, repeat=1)), T0)
+    clock = ManualClock(T0)
+
+    async def body(w: World) -> None:
+        await w.send(Action.TRIGGER)
+        await w.at(0)
+        clock.set(T0 + timedelta(minutes=1))
+        [incident_id] = {b["incident"]["id"] for _, b in sink.received}
+        result = EscalateResult()
+        await w.writer.run(escalate_now(incident_id, now=clock.now(), result=result))
+        assert result.outcome == "escalated"
+        await w.at(1)
+        assert paged(sink) == [("alice", 1), ("bob", 2)]  # bob at 1 minute, not 5
+        await w.at(5.9)
+        assert len(sink.received) == 2
+        await w.at(6)  # the next step: 5 minutes after the escalation
+        assert paged(sink) == [("alice", 1), ("bob", 2), ("alice", 1)]
+
+    run(engine, clock, body)

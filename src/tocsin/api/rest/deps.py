@@ -52,6 +52,7 @@ def found(value: T | None, what: str) -> T:
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+TokenDep = Annotated[str, Depends(require_token)]  # the id of the request's API token
 # The cursor of the alert, incident, change and timer lists: the last id a page showed.
 Cursor = Annotated[str | None, Query(description="next_cursor of the previous page")]
 Since = Annotated[Instant | None, Query(description="at or after (ISO 8601 with an offset)")]
