@@ -7,7 +7,6 @@ escalation's lock order holds, next to a running server on SQLite or PostgreSQL 
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated, Any
 
 import typer
@@ -16,7 +15,7 @@ from tocsin.cli.context import fail, state
 from tocsin.cli.read import incidents_app
 from tocsin.clock import SystemClock
 from tocsin.core.events import Action
-from tocsin.engine.writer import GroupCommitWriter
+from tocsin.engine.writer import run_once
 from tocsin.incidents.actions import ActResult, EscalateResult, act_on_incident, escalate_now
 
 IncidentId = Annotated[str, typer.Argument(help="the incident's id")]
@@ -24,15 +23,7 @@ By = Annotated[str, typer.Option("--by", help="who is acting (recorded in the ev
 
 
 def _run(ctx: typer.Context, work: Any) -> None:
-    async def main() -> None:
-        writer = GroupCommitWriter(state(ctx).engine)
-        writer.start()
-        try:
-            await writer.run(work)
-        finally:
-            await writer.stop()
-
-    asyncio.run(main())
+    run_once(state(ctx).engine, work)
 
 
 def _act(ctx: typer.Context, incident_id: str, action: Action, by: str) -> None:

@@ -392,3 +392,18 @@ def _settle(sub: _Submission, error: Exception | None) -> None:
         sub.future.set_result(sub.outcomes)
     else:
         sub.future.set_exception(error)
+
+
+def run_once(engine: Engine, work: Work) -> list[Outcome]:
+    """Run ``work`` through a writer of its own and stop it (the CLI, tools, tests: a
+    process with no writer running), with the same transaction and lock order."""
+
+    async def main() -> list[Outcome]:
+        writer = GroupCommitWriter(engine)
+        writer.start()
+        try:
+            return await writer.run(work)
+        finally:
+            await writer.stop()
+
+    return asyncio.run(main())

@@ -5,7 +5,6 @@ never take the same row (each key sent once)."""
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -17,7 +16,7 @@ from sqlalchemy import Engine, func, select
 from tests.support.sinks import WebhookSink, webhook_sink
 from tocsin.clock import ManualClock
 from tocsin.core.events import AlertEvent
-from tocsin.engine.writer import GroupCommitWriter
+from tocsin.engine.writer import run_once
 from tocsin.notify.delivery import LEASE, DeliveryWorker
 from tocsin.notify.outbox import Page, queue
 from tocsin.settings import Settings
@@ -44,15 +43,7 @@ def queue_pages(engine: Engine, sink: WebhookSink, count: int) -> None:
         queue(store, cur, pages, T0)
         return []
 
-    async def main() -> None:
-        writer = GroupCommitWriter(engine)
-        writer.start()
-        try:
-            await writer.run(work)
-        finally:
-            await writer.stop()
-
-    asyncio.run(main())
+    run_once(engine, work)
 
 
 def test_a_worker_killed_after_sending_is_replaced_and_the_key_travels_again(
