@@ -13,6 +13,7 @@ from sqlalchemy import Connection
 
 from tocsin.cli import incident_actions  # noqa: F401  (registers incidents ack/resolve/escalate)
 from tocsin.cli.context import CliState, console, fail, state
+from tocsin.cli.demo_sink import DEMO_SINK_PORT, start_demo_sink
 from tocsin.cli.heartbeats import heartbeats_app
 from tocsin.cli.read import alerts_app, incidents_app, integrations_app
 from tocsin.cli.schedule_edits import override_app, swap_app
@@ -212,8 +213,12 @@ def demo(
     ctx: typer.Context,
     world: Annotated[Path, typer.Option(help="world file to apply")] = Path("examples/demo.yaml"),
     port: Annotated[int, typer.Option(help="port")] = 8080,
+    sink: Annotated[
+        bool, typer.Option(help=f"print pages sent to 127.0.0.1:{DEMO_SINK_PORT} (the demo pager)")
+    ] = True,
 ) -> None:
-    """Create the database, apply the demo world, make an admin token, and serve."""
+    """Create the database, apply the demo world, make an admin token, start the demo
+    pager, and serve."""
     from tocsin.directory.services import list_change_sources, list_integrations
     from tocsin.directory.tokens import create_token
     from tocsin.heartbeats.queries import list_heartbeats
@@ -257,6 +262,24 @@ def demo(
         lines.append(f"  heartbeat {beat.name}: GET/POST {beat.ping_url}")
     lines.append(f"Demo silence {silence}: alerts labelled env=staging do not page for a week")
     lines.append("Who is on call: tocsin oncall   Schedules: tocsin schedule list")
+    if sink:
+        try:
+            start_demo_sink(console)
+        except OSError as exc:
+            lines.append(
+                f"[yellow]The demo pager could not listen on {DEMO_SINK_PORT}: {exc}[/yellow]"
+            )
+        else:
+            checkout = next((i for i in integrations if i.service == "checkout"), None)
+            if checkout is not None:
+                lines += [
+                    "Page someone (the demo pager prints what the checkout policy sends):",
+                    f"  curl -s {checkout.ingest_url} -H 'Content-Type: application/json' \\",
+                    f'    -d \'{{"routing_key": "{checkout.key}",',
+                    '         "event_action": "trigger", "payload": {"summary":',
+                    '         "Checkout errors above 2%", "source": "demo", "severity":',
+                    '         "critical"}}\'',
+                ]
     run_server(settings, migrate=False, banner="\n".join(lines) + "\n")
 
 
