@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import httpx
 from rich.console import Console
@@ -10,7 +11,7 @@ from rich.console import Console
 from tests.support.server import free_port
 from tocsin.cli.demo_sink import describe, start_demo_sink
 
-PAGE = {
+PAGE: dict[str, Any] = {
     "type": "tocsin.page",
     "incident": {"id": "06h3inc", "title": "Checkout errors", "service": "checkout",
                  "severity": "critical", "created_at": "2026-12-03T03:00:00+00:00"},
