@@ -44,6 +44,7 @@ bench: $(STAMP)
 	$(PY) -m bench.schedule_bench
 	$(PY) -m bench.timer_lateness --runs 3 --window 15
 	$(PY) -m bench.timer_firing --runs 5
+	$(PY) -m bench.alert_to_page --runs 3 --alerts 200
 
 ## Debian packages the tests and benchmarks use (run as root; .ci/run calls it)
 system-deps:
