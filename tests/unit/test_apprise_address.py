@@ -8,6 +8,7 @@ import pytest
 
 from tocsin.notify.channels import ChannelNotConfigured, ContactMethod, InvalidAddress
 from tocsin.notify.channels.apprise_channel import AppriseChannel, resolve_address
+from tocsin.notify.channels.secrets import address_of, redacted
 
 
 def test_a_literal_url_is_itself() -> None:
@@ -37,3 +38,25 @@ def test_an_url_apprise_does_not_know_is_a_bad_address_and_is_not_echoed() -> No
     with pytest.raises(InvalidAddress) as caught:
         AppriseChannel().send_verification(method, "123456")
     assert "secret-token" not in caught.value.message
+
+
+@pytest.mark.parametrize(
+    ("address", "shown"),
+    [
+        ("https://hooks.slack.com/services/T0/B0/SECRET", "https://hooks.slack.com/…"),
+        ("tgram://123456:BOT-TOKEN/987", "tgram://123456/…"),
+        ("http://127.0.0.1:9999", "http://127.0.0.1"),
+        ("env:ALICE_SLACK", "env:ALICE_SLACK"),
+        ("alice@example.com", "alice@example.com"),
+    ],
+)
+def test_addresses_are_shown_without_their_credentials(address: str, shown: str) -> None:
+    assert redacted(address) == shown
+    assert "SECRET" not in redacted(address)
+    assert "BOT-TOKEN" not in redacted(address)
+
+
+def test_a_slack_address_may_name_where_the_url_is(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TOCSIN_TEST_SLACK", "https://hooks.slack.com/services/T/B/X")
+    assert address_of("env:TOCSIN_TEST_SLACK", "the Slack webhook URL").endswith("/T/B/X")
+    assert address_of("https://h.example/x", "the webhook's URL") == "https://h.example/x"

@@ -161,3 +161,16 @@ def test_an_email_address_needs_an_at_sign() -> None:
 
 def test_slack_contact_methods_have_a_channel() -> None:
     assert channel_for("slack", settings()).type == "slack"
+
+
+def test_a_page_s_email_subject_holds_no_line_break() -> None:
+    from tocsin.notify.channels.email import page_email
+
+    page = {
+        "incident": {"id": "i", "title": "Disk full\non db1\r\nsee runbook", "service": "db",
+                     "severity": "critical", "created_at": "2026-12-03T03:00:00+00:00"},
+        "level": 1, "repeat": 0, "policy": "p",
+    }  # fmt: skip
+    subject, body = page_email(page)
+    assert subject == "[CRITICAL] Disk full on db1 see runbook (db)"
+    assert "Disk full\non db1" in body

@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse
 from tocsin.api.errors import ApiError
 from tocsin.api.rest.deps import RuntimeDep
 from tocsin.core.events import Action
+from tocsin.engine.writer import StorageError
 from tocsin.incidents.actions import ActResult, act_on_incident
 from tocsin.notify.links import ActionLink, LinkError, verify
 from tocsin.runtime import Runtime
@@ -64,25 +65,33 @@ async def act(token: str, runtime: RuntimeDep) -> HTMLResponse:
     link = _link(runtime, token)
     result = ActResult()
     action = Action.ACKNOWLEDGE if link.action == "acknowledge" else Action.RESOLVE
-    await runtime.writer.run(
-        act_on_incident(
-            link.incident_id,
-            action,
-            by=link.user,
-            via="link",
-            now=runtime.clock.now(),
-            result=result,
+    try:
+        await runtime.writer.run(
+            act_on_incident(
+                link.incident_id,
+                action,
+                by=link.user,
+                via="link",
+                now=runtime.clock.now(),
+                result=result,
+            )
         )
-    )
+    except StorageError:
+        raise ApiError(503, "unavailable", "could not store that now; try again") from None
     if not result.found:
         raise ApiError(404, "not_found", f"no incident {link.incident_id}")
     done = _DONE[link.action]
     name = f"“{escape(result.title)}” ({escape(result.service)})"
-    if result.alerts == 0:
-        already = "resolved" if result.status_before == "resolved" else result.status_before
-        return _page("Nothing to do", f"<h1>Already {escape(already)}</h1><p>{name}</p>")
+    if not result.changed:
+        return _page(
+            "Nothing to do", f"<h1>Already {escape(result.status_before)}</h1><p>{name}</p>"
+        )
+    what = (
+        f"{result.alerts} alert{'s' if result.alerts != 1 else ''} {done}"
+        if result.alerts
+        else f"the incident {done} (its alerts had resolved)"
+    )
     return _page(
         done.capitalize(),
-        f"<h1>{done.capitalize()} by {escape(link.user)}</h1><p>{name}: {result.alerts} "
-        f"alert{'s' if result.alerts != 1 else ''} {done}.</p>",
+        f"<h1>{done.capitalize()} by {escape(link.user)}</h1><p>{name}: {what}.</p>",
     )

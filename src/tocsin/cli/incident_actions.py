@@ -33,10 +33,12 @@ def _act(ctx: typer.Context, incident_id: str, action: Action, by: str) -> None:
     if not result.found:
         fail(f"no incident {incident_id}")
     done = "acknowledged" if action is Action.ACKNOWLEDGE else "resolved"
-    if result.alerts == 0:
+    if not result.changed:
         typer.echo(f"{result.title} ({result.service}): already {result.status_before}")
-    else:
+    elif result.alerts:
         typer.echo(f"{result.title} ({result.service}): {result.alerts} alert(s) {done}")
+    else:
+        typer.echo(f"{result.title} ({result.service}): the incident {done}")
 
 
 @incidents_app.command("ack")

@@ -65,6 +65,7 @@ MAX_ATTEMPTS = 10
 BACKOFF_FIRST = timedelta(seconds=1)
 BACKOFF_MAX = timedelta(minutes=5)
 MIN_REFIRE = timedelta(seconds=1)
+SKIPPED_RETRY_SECONDS = 0.1
 
 
 def backoff(attempts: int) -> timedelta:
@@ -366,8 +367,9 @@ class TimerService:
             # Cleared before the pass, not after: a timer armed while it runs keeps the
             # loop from going to sleep past it.
             self._wake.clear()
+            fired = 0
             try:
-                _, earliest = await self._pass()
+                fired, earliest = await self._pass()
             except Exception:
                 log.exception("firing timers failed; will retry")
                 earliest = None
@@ -375,6 +377,10 @@ class TimerService:
             wait = self.max_sleep
             if earliest is not None:
                 wait = min(max((earliest - now).total_seconds(), 0.0), self.max_sleep)
+                if fired == 0 and wait == 0.0:
+                    # Due but not fired: another transaction holds their subjects (an
+                    # acknowledgement being written). Look again shortly, not at once.
+                    wait = min(SKIPPED_RETRY_SECONDS, self.max_sleep)
             self._sleeping_until = now + timedelta(seconds=wait)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=wait)

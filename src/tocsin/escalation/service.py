@@ -187,20 +187,10 @@ def _pages(
     now: datetime,
     links: LinkMaker | None,
 ) -> list[Page]:
-    """A page to every contact method of everyone the step reaches."""
+    """A page to every contact method of everyone the step reaches; when that is nobody
+    (no one on call, or no one with a contact method), to the policy's fallback."""
     level = policy.levels[step.position.level]
     targets = level.pick(_turn(store, cur, policy, step.position.level, level))
-    users = _users(store, cur, targets, now)
-    gap = not users
-    if gap:
-        users = _users(store, cur, policy.fallback, now)
-        log.warning(
-            "incident %s: level %d of policy %s reaches nobody; %s",
-            incident.id,
-            step.position.level + 1,
-            policy.name,
-            "paging its fallback" if users else "it has no fallback either",
-        )
     message = {
         "type": "tocsin.page",
         "incident": {
@@ -213,26 +203,55 @@ def _pages(
         "policy": policy.name,
         "level": step.position.level + 1,
         "repeat": step.position.repeat,
-        "coverage_gap": gap,
+        "coverage_gap": False,
         "skipped_steps": step.skipped,
     }
+    pages = _pages_to(
+        store, cur, _users(store, cur, targets, now), incident, step, message, now, links
+    )
+    if not pages:
+        message["coverage_gap"] = True
+        fallback = _users(store, cur, policy.fallback, now)
+        pages = _pages_to(store, cur, fallback, incident, step, message, now, links)
+        log.warning(
+            "incident %s: level %d of policy %s reaches nobody who can be paged; %s",
+            incident.id,
+            step.position.level + 1,
+            policy.name,
+            "paging its fallback" if pages else "its fallback cannot be paged either",
+        )
+    return pages
+
+
+def _pages_to(
+    store: Batch,
+    cur: Any,
+    users: Sequence[str],
+    incident: _Incident,
+    step: Step,
+    message: dict[str, Any],
+    now: datetime,
+    links: LinkMaker | None,
+) -> list[Page]:
     urgency = "high" if incident.severity in HIGH_URGENCY else "low"
+    where = f"{incident.id}/{step.position.repeat}/{step.position.level}"
     pages = []
     for user, methods, rules in _contact_methods(store, cur, users):
+        sent = {**message, "urgency": urgency}
         if links is not None:
-            message = {**message, "links": links.links(incident.id, user, now)}
+            sent["links"] = links.links(incident.id, user, now)
         for r, (delay, via) in enumerate(_rules(rules, urgency)):
             for m, method in enumerate(methods):
                 if via is not None and method["type"] != via:
                     continue
                 pages.append(
                     Page(
-                        f"{incident.id}/{step.position.repeat}/{step.position.level}/{user}/{r}/{m}",
+                        f"{where}/{user}/{r}/{m}",
                         incident.id,
                         user,
                         method["type"],
                         method["address"],
-                        {**message, "urgency": urgency},
+                        sent,
                         method.get("secret"),
                         now + delay if delay else None,
                     )
@@ -241,22 +260,21 @@ def _pages(
 
 
 def _turn(store: Batch, cur: Any, policy: Policy, index: int, level: Level) -> int:
-    """Whose turn it is at a round-robin level (and move the turn on); 0 otherwise."""
+    """Whose turn it is at a round-robin level, moving the turn on in the same statement
+    (two processes never take the same turn); 0 for a level that pages everyone."""
     if level.mode is not LevelMode.ROUND_ROBIN:
         return 0
     p = store.mark
+    mod = "%%" if store.concurrent_writers else "%"  # psycopg: a literal % is %%
+    count = len(level.targets)
     cur.execute(
-        f"SELECT next_turn FROM escalation_turns WHERE policy = {p} AND level = {p}",
-        (policy.name, index),
+        f"INSERT INTO escalation_turns (policy, level, next_turn) VALUES ({p}, {p}, 1) "
+        "ON CONFLICT (policy, level) DO UPDATE "
+        f"SET next_turn = (escalation_turns.next_turn + 1) {mod} {p} RETURNING next_turn",
+        (policy.name, index, count),
     )
-    row = cur.fetchone()
-    turn = int(row[0]) if row else 0
-    cur.execute(
-        f"INSERT INTO escalation_turns (policy, level, next_turn) VALUES ({p}, {p}, {p}) "
-        "ON CONFLICT (policy, level) DO UPDATE SET next_turn = excluded.next_turn",
-        (policy.name, index, (turn + 1) % len(level.targets)),
-    )
-    return turn
+    taken = int(cur.fetchone()[0])
+    return (taken - 1) % count
 
 
 def _users(store: Batch, cur: Any, targets: Sequence[Target], now: datetime) -> list[str]:

@@ -29,6 +29,14 @@ class ActResult:
     service: str = ""
     status_before: str = ""
     alerts: int = 0  # alerts the action applied to
+    # The incident itself was moved (it had no alert left to act on: a service that does
+    # not resolve incidents with their alerts keeps one open after its alerts resolved).
+    incident_only: bool = False
+
+    @property
+    def changed(self) -> bool:
+        """Whether the action did anything (False: the incident already was so)."""
+        return self.alerts > 0 or self.incident_only
 
 
 def act_on_incident(
@@ -65,9 +73,35 @@ def act_on_incident(
             for iid, sid, key, kind, *rest in cur.fetchall()
         ]
         result.alerts = len(events)
+        if not events:
+            result.incident_only = _move_incident(store, cur, incident_id, row[0], action, now)
         return events
 
     return work
+
+
+def _move_incident(
+    store: Batch, cur: Any, incident_id: str, status: str, action: Action, now: datetime
+) -> bool:
+    """Acknowledge or resolve an incident with no alert left to act on; False when it
+    already is (resolved, or acknowledged when acknowledging)."""
+    p = store.mark
+    at = store.db_time(now)
+    if action is Action.ACKNOWLEDGE and status == "triggered":
+        cur.execute(
+            f"UPDATE incidents SET status = 'acknowledged', updated_at = {p}, "
+            f"acknowledged_at = COALESCE(acknowledged_at, {p}) WHERE id = {p}",
+            (at, at, incident_id),
+        )
+        return True
+    if action is Action.RESOLVE and status != "resolved":
+        cur.execute(
+            f"UPDATE incidents SET status = 'resolved', updated_at = {p}, resolved_at = {p} "
+            f"WHERE id = {p}",
+            (at, at, incident_id),
+        )
+        return True
+    return False
 
 
 @dataclass(slots=True)
@@ -84,9 +118,15 @@ def escalate_now(incident_id: str, *, now: datetime, result: EscalateResult) -> 
     is silent): its escalation timer is re-armed due now, under the incident's lock."""
 
     def work(store: Batch, cur: Any) -> list[AlertEvent]:
+        # No lock on the incident here: the firing locks it and checks its status again,
+        # and this work may share a transaction with alert writes that lock incidents in
+        # id order (a lock taken here first could deadlock with them).
         p = store.mark
-        lock = " FOR UPDATE" if store.concurrent_writers else ""
-        cur.execute(f"SELECT status FROM incidents WHERE id = {p}{lock}", (incident_id,))
+        cur.execute(
+            "SELECT i.status, s.escalation_policy_id FROM incidents i "
+            f"JOIN services s ON s.id = i.service_id WHERE i.id = {p}",
+            (incident_id,),
+        )
         row = cur.fetchone()
         if row is None:
             return []
@@ -96,9 +136,9 @@ def escalate_now(incident_id: str, *, now: datetime, result: EscalateResult) -> 
             return []
         cur.execute(f"SELECT state FROM escalations WHERE incident_id = {p}", (incident_id,))
         escalation = cur.fetchone()
-        if escalation is None:
+        if escalation is None and row[1] is None:
             result.outcome = "no_policy"
-        elif escalation[0] != "active":
+        elif escalation is not None and escalation[0] != "active":
             result.outcome = "exhausted"
         else:
             arm(store, cur, kind=ESCALATION_TIMER, subject=incident_id, due_at=now, now=now)

@@ -133,7 +133,14 @@ class DeliveryWorker:
         return [Claimed(*row) for row in rows]
 
     def send(self, delivery: Claimed) -> None:
-        """Send one claimed delivery and record what happened."""
+        """Send one claimed delivery and record what happened. The lease is renewed just
+        before sending: a row whose lease ran out while earlier rows of the batch were
+        sent may have been claimed by another worker, and is left to it."""
+        if not self._renew(delivery):
+            log.warning(
+                "delivery %s: lease lost before sending; another worker has it", delivery.key
+            )
+            return
         if delivery.incident_id is not None and not self._still_paging(delivery.incident_id):
             self._finish(delivery, "cancelled", None, None)
             return
@@ -159,6 +166,19 @@ class DeliveryWorker:
             self.on_attempt(delivery.method_type, outcome, latency)
         state = {"sent": "sent", "failed": "failed", "retry": "pending"}[outcome]
         self._finish(delivery, state, error, (outcome, latency))
+
+    def _renew(self, delivery: Claimed) -> bool:
+        with self.engine.begin() as conn:
+            held = conn.execute(
+                update(deliveries)
+                .where(
+                    deliveries.c.id == delivery.id,
+                    deliveries.c.lease_owner == self.owner,
+                    deliveries.c.state == "pending",
+                )
+                .values(lease_expires_at=self.clock.now() + LEASE)
+            ).rowcount
+        return bool(held)
 
     def _still_paging(self, incident_id: str) -> bool:
         with self.engine.connect() as conn:

@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from sqlalchemy import Connection, Row, select
 
 from tocsin.core.paging import Page
+from tocsin.notify.channels.secrets import redacted
 from tocsin.store.keyset import keyset_page
 from tocsin.store.schema import deliveries, delivery_attempts, incidents
 
@@ -33,7 +34,7 @@ class DeliveryOut(BaseModel):
     idempotency_key: str
     user: str
     method_type: str
-    address: str
+    address: str  # scheme and host only: a URL's path may be its credential
     level: int
     repeat: int
     state: str  # pending, sent, failed, cancelled
@@ -90,7 +91,7 @@ def incident_deliveries(
                 idempotency_key=row.idempotency_key,
                 user=row.user_name,
                 method_type=row.method_type,
-                address=row.address,
+                address=redacted(row.address),
                 level=int(row.message.get("level", 0)),
                 repeat=int(row.message.get("repeat", 0)),
                 state=row.state,

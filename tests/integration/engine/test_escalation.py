@@ -26,7 +26,7 @@ from tocsin.core.events import Action, AlertEvent, Severity
 from tocsin.engine.timers import TimerService
 from tocsin.engine.writer import GroupCommitWriter
 from tocsin.escalation import service as escalation
-from tocsin.incidents.actions import EscalateResult, escalate_now
+from tocsin.incidents.actions import ActResult, EscalateResult, act_on_incident, escalate_now
 from tocsin.notify.delivery import DeliveryWorker
 from tocsin.settings import Settings
 from tocsin.store.schema import deliveries, delivery_attempts, escalations
@@ -414,3 +414,76 @@ def test_escalate_now_pages_the_next_level_at_once_and_times_the_rest_from_then(
         assert paged(sink) == [("alice", 1), ("bob", 2), ("alice", 1)]
 
     run(engine, clock, body)
+
+
+def test_an_incident_whose_alerts_resolved_can_still_be_acknowledged_and_stops_paging(
+    engine: Engine, sink: WebhookSink
+) -> None:
+    # A service that keeps incidents open when their alerts resolve: nothing is left for
+    # an acknowledgement to apply to, yet the incident must still be stoppable.
+    text = world(sink.url).replace(
+        "    escalation_policy: web-critical\n",
+        "    escalation_policy: web-critical\n    auto_resolve_incidents: false\n",
+    )
+    apply_world(engine, load_world_text(text), T0)
+    clock = ManualClock(T0)
+
+    async def body(w: World) -> None:
+        await w.send(Action.TRIGGER)
+        await w.at(0)
+        clock.set(T0 + timedelta(minutes=1))
+        await w.send(Action.RESOLVE)  # the alert resolves; the incident stays triggered
+        [incident_id] = {b["incident"]["id"] for _, b in sink.received}
+        result = ActResult()
+        work = act_on_incident(
+            incident_id, Action.ACKNOWLEDGE, by="alice", via="test", now=clock.now(), result=result
+        )
+        await w.writer.run(work)
+        assert (result.alerts, result.incident_only, result.changed) == (0, True, True)
+        await w.at(5)
+
+    run(engine, clock, body)
+    assert paged(sink) == [("alice", 1)]  # bob is never paged
+
+
+def test_a_level_whose_users_cannot_be_reached_pages_the_fallback(
+    engine: Engine, sink: WebhookSink
+) -> None:
+    text = (
+        world(sink.url)
+        .replace(
+            f'  - name: bob\n    contact_methods: [{{type: webhook, address: "{sink.url}/bob"}}]\n',
+            "  - name: bob\n",  # on the level, with no contact method
+        )
+        .replace("    repeat: 0\n", "    repeat: 0\n    fallback: [{user: alice}]\n")
+    )
+    assert "fallback" in text
+    apply_world(engine, load_world_text(text), T0)
+    clock = ManualClock(T0)
+
+    async def body(w: World) -> None:
+        await w.send(Action.TRIGGER)
+        await w.at(0)
+        await w.at(5)  # level 2 is bob, who has no way to be reached
+
+    run(engine, clock, body)
+    assert paged(sink) == [("alice", 1), ("alice", 2)]
+    assert [b["coverage_gap"] for _, b in sink.received] == [False, True]
+
+
+def test_round_robin_gives_each_incident_the_next_target(engine: Engine, sink: WebhookSink) -> None:
+    text = world(sink.url).replace(
+        "      - {targets: [{schedule: web-primary}], delay: 5m}\n",
+        "      - {targets: [{user: alice}, {user: bob}], delay: 5m, mode: round_robin}\n",
+    )
+    apply_world(engine, load_world_text(text), T0)
+    clock = ManualClock(T0)
+
+    async def body(w: World) -> None:
+        for key in ("first", "second", "third"):
+            await w.send(Action.TRIGGER, key=key)
+            await w.at(0)
+            await w.send(Action.RESOLVE, key=key)  # so the next alert opens a new incident
+
+    run(engine, clock, body)
+    assert [user for user, _ in paged(sink)] == ["alice", "bob", "alice"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Query
 from pydantic import BaseModel
@@ -12,6 +12,7 @@ from tocsin.api.paging import Cursor as PageCursor
 from tocsin.api.paging import Limit
 from tocsin.api.rest.deps import Cursor, RuntimeDep, Since, TokenDep, Until, found, v1_router
 from tocsin.core.events import Action
+from tocsin.engine.writer import StorageError
 from tocsin.incidents import service as incident_service
 from tocsin.incidents.actions import ActResult, EscalateResult, act_on_incident, escalate_now
 from tocsin.incidents.models import IncidentAlertPage, IncidentDetail, IncidentPage
@@ -77,7 +78,8 @@ class ActedOut(BaseModel):
 
     incident_id: str
     status_before: str
-    alerts: int  # alerts it applied to (0: the incident was already so)
+    alerts: int  # alerts it applied to
+    changed: bool  # False: the incident already was so
 
 
 class EscalatedOut(BaseModel):
@@ -99,12 +101,23 @@ async def _act(runtime: Runtime, incident_id: str, action: Action, token_id: str
         now=runtime.clock.now(),
         result=result,
     )
-    await runtime.writer.run(work)
+    await _run(runtime, work)
     if not result.found:
         raise ApiError(404, "not_found", f"no incident {incident_id}")
     return ActedOut(
-        incident_id=incident_id, status_before=result.status_before, alerts=result.alerts
+        incident_id=incident_id,
+        status_before=result.status_before,
+        alerts=result.alerts,
+        changed=result.changed,
     )
+
+
+async def _run(runtime: Runtime, work: Any) -> None:
+    """Run writer work; 503 (try again) when it cannot be stored now."""
+    try:
+        await runtime.writer.run(work)
+    except StorageError:
+        raise ApiError(503, "unavailable", "could not store that now; try again") from None
 
 
 @router.post("/incidents/{incident_id}/acknowledge", response_model=ActedOut)
@@ -126,7 +139,7 @@ async def escalate_incident(incident_id: str, runtime: RuntimeDep) -> EscalatedO
     """Page the incident's next escalation step now (the person paged stays silent);
     409 when it is not triggered, pages nobody, or has paged every step."""
     result = EscalateResult()
-    await runtime.writer.run(escalate_now(incident_id, now=runtime.clock.now(), result=result))
+    await _run(runtime, escalate_now(incident_id, now=runtime.clock.now(), result=result))
     if not result.outcome:
         raise ApiError(404, "not_found", f"no incident {incident_id}")
     if result.outcome != "escalated":

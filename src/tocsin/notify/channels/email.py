@@ -44,7 +44,8 @@ def verification_email(method: ContactMethod, code: str) -> tuple[str, str]:
 def page_email(message: Mapping[str, Any]) -> tuple[str, str]:
     """The subject and plain-text body of a page."""
     incident = message["incident"]
-    subject = f"[{incident['severity'].upper()}] {incident['title']} ({incident['service']})"
+    title = " ".join(str(incident["title"]).split())  # a header holds no line breaks
+    subject = f"[{incident['severity'].upper()}] {title} ({incident['service']})"[:250]
     body = (
         f"{incident['title']}\n\n"
         f"Service:  {incident['service']}\n"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from tocsin.notify.channels.base import ChannelNotConfigured
 
@@ -35,3 +36,22 @@ def read_secret(reference: str, what: str) -> str:
             raise ChannelNotConfigured(f"{path} ({what}) is empty")
         return value
     raise ValueError("not a secret reference: use env:NAME or file:/path")
+
+
+def address_of(address: str, what: str) -> str:
+    """The address to send to: read from where a reference points, or the address itself
+    (a Slack webhook URL is a credential: ``env:NAME`` keeps it out of the world file)."""
+    return read_secret(address, what) if is_reference(address) else address
+
+
+def redacted(address: str) -> str:
+    """An address as logs, errors and the delivery log show it: a reference as written,
+    a URL as its scheme and host only (its path or query may be the credential)."""
+    if is_reference(address):
+        return address
+    parts = urlsplit(address)
+    if parts.scheme and parts.netloc:
+        host = parts.hostname or ""
+        rest = "/…" if (parts.path not in ("", "/") or parts.query) else ""
+        return f"{parts.scheme}://{host}{rest}"
+    return address

@@ -1,6 +1,7 @@
 """Slack incoming webhooks: the contact method's address is the webhook URL Slack gives
-(``https://hooks.slack.com/services/...``); the page is a Block Kit message whose
-buttons open the page's acknowledge and resolve links."""
+(``https://hooks.slack.com/services/...``), which is itself a credential: write it as
+``env:NAME`` or ``file:/path`` to keep it out of the world file. The page is a Block Kit
+message whose buttons open the page's acknowledge and resolve links."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from tocsin.notify.channels.base import ContactMethod
+from tocsin.notify.channels.secrets import address_of
 from tocsin.notify.channels.webhook import WEBHOOK_TIMEOUT_SECONDS, post_json
 
 _EMOJI = {"critical": ":red_circle:", "error": ":large_orange_circle:", "warning": ":warning:"}
@@ -54,6 +56,10 @@ def slack_message(message: Mapping[str, Any], key: str) -> dict[str, Any]:
     return {"text": text, "blocks": blocks}
 
 
+def _url(method: ContactMethod) -> str:
+    return address_of(method.address, "the Slack webhook URL")
+
+
 class SlackChannel:
     """Delivers to ``slack`` contact methods: the address is an incoming-webhook URL."""
 
@@ -65,12 +71,12 @@ class SlackChannel:
     def send_verification(self, method: ContactMethod, code: str) -> None:
         """Post the code as a plain message."""
         text = f"Tocsin verification code for {method.user}: *{code}*"
-        post_json(method.address, {"text": text}, timeout=self.timeout)
+        post_json(_url(method), {"text": text}, timeout=self.timeout)
 
     def send_page(self, method: ContactMethod, message: Mapping[str, Any], key: str) -> None:
         """Post the page; the key is in the message's footer and its header."""
         post_json(
-            method.address,
+            _url(method),
             slack_message(message, key),
             timeout=self.timeout,
             headers={"Idempotency-Key": key},

@@ -13,7 +13,7 @@ import httpx
 import msgspec
 
 from tocsin.notify.channels.base import ContactMethod, DeliveryFailed, InvalidAddress
-from tocsin.notify.channels.secrets import read_secret
+from tocsin.notify.channels.secrets import address_of, read_secret, redacted
 
 _json = msgspec.json.Encoder().encode
 
@@ -50,7 +50,7 @@ def post_body(
     """
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InvalidAddress(f"{url!r} is not an http:// or https:// URL")
+        raise InvalidAddress(f"{redacted(url)!r} is not an http:// or https:// URL")
     try:
         response = httpx.post(
             url,
@@ -106,4 +106,5 @@ class WebhookChannel:
         if method.secret is not None:
             secret = read_secret(method.secret, "the webhook's signing secret")
             sent[SIGNATURE_HEADER] = signature(secret, int(self.clock()), body)
-        post_body(method.address, body, timeout=self.timeout, headers=sent)
+        url = address_of(method.address, "the webhook's URL")
+        post_body(url, body, timeout=self.timeout, headers=sent)
