@@ -19,23 +19,20 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import secrets
-import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
 
-from bench.databases import fresh_database
+from bench.databases import apply_world_file, fresh_database
 from bench.ingest import SCENARIOS
 from bench.loadtest import Target, free_port, run_wrk, running_server
+from bench.phases import Phase, RunResult
 from bench.report import machine_line, median, write_section
 
 GAP_SECONDS = 0.05  # between two paged alerts
@@ -66,21 +63,6 @@ class Arrivals:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
 
-@dataclass(frozen=True)
-class Phase:
-    paged: int
-    p50: float
-    p99: float
-    worst: float
-
-
-@dataclass(frozen=True)
-class RunResult:
-    idle: Phase
-    loaded: Phase
-    ingest_rps: float
-
-
 def install(url: str, sink: str, paged_key: str, bench_key: str, workdir: Path) -> None:
     world = workdir / "world.yaml"
     world.write_text(f"""\
@@ -100,13 +82,7 @@ services:
   - name: bench
     integrations: [{{name: wrk, type: pagerduty, key: "{bench_key}"}}]
 """)
-    env = {**os.environ, "TOCSIN_DATABASE_URL": url}
-    for args in (["db", "upgrade"], ["apply", "-f", str(world)]):
-        done = subprocess.run(
-            [sys.executable, "-m", "tocsin", *args], env=env, capture_output=True, text=True
-        )
-        if done.returncode != 0:
-            raise RuntimeError(f"tocsin {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
+    apply_world_file(url, world)
 
 
 def send_alerts(port: int, key: str, prefix: str, count: int) -> dict[str, float]:
@@ -131,15 +107,7 @@ def phase(arrivals: Arrivals, answered: dict[str, float]) -> Phase:
     deadline = time.monotonic() + WAIT_SECONDS
     while time.monotonic() < deadline and not all(s in arrivals.at for s in answered):
         time.sleep(0.1)
-    latencies = sorted(arrivals.at[s] - t for s, t in answered.items() if s in arrivals.at)
-    if not latencies:
-        return Phase(0, float("nan"), float("nan"), float("nan"))
-    p99 = (
-        statistics.quantiles(latencies, n=100, method="inclusive")[98]
-        if len(latencies) > 1
-        else latencies[0]
-    )
-    return Phase(len(latencies), statistics.median(latencies), p99, latencies[-1])
+    return Phase.of([arrivals.at[s] - t for s, t in answered.items() if s in arrivals.at])
 
 
 def one_run(backend: str, count: int, workdir: Path) -> RunResult:
@@ -207,7 +175,7 @@ def render(results: dict[str, list[RunResult]], count: int, runs: int, command: 
             rps = f"{median([r.ingest_rps for r in runs_of]):,.0f}" if name == "loaded" else ""
             goal = "met" if p99 < GOALS[name] else "NOT met"
             lines.append(
-                f"| {backend} | {name} | {min(p.paged for p in phases):,} | "
+                f"| {backend} | {name} | {min(p.count for p in phases):,} | "
                 f"{_ms(median([p.p50 for p in phases]))} | {_ms(p99)} | "
                 f"{_ms(median([p.worst for p in phases]))} | {ratio} | {rps} | {goal} |"
             )
@@ -235,8 +203,8 @@ def main(argv: list[str] | None = None) -> int:
                 result = one_run(backend, args.alerts, workdir)
                 print(
                     f"run {run + 1} {backend}: idle p99 {result.idle.p99:.3f}s "
-                    f"loaded p99 {result.loaded.p99:.3f}s ({result.idle.paged}/"
-                    f"{result.loaded.paged} paged, {result.ingest_rps:,.0f} req/s)",
+                    f"loaded p99 {result.loaded.p99:.3f}s ({result.idle.count}/"
+                    f"{result.loaded.count} paged, {result.ingest_rps:,.0f} req/s)",
                     flush=True,
                 )
                 results.setdefault(backend, []).append(result)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import secrets
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -78,3 +80,15 @@ def fresh_database(backend: str, directory: Path) -> Iterator[Database]:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
     finally:
         admin.dispose()
+
+
+def apply_world_file(url: str, world: Path) -> None:
+    """Migrate the database at ``url`` and apply ``world``, as a user would: ``tocsin db
+    upgrade`` and ``tocsin apply``."""
+    env = {**os.environ, "TOCSIN_DATABASE_URL": url}
+    for args in (["db", "upgrade"], ["apply", "-f", str(world)]):
+        done = subprocess.run(
+            [sys.executable, "-m", "tocsin", *args], env=env, capture_output=True, text=True
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"tocsin {' '.join(args)} failed:\n{done.stdout}{done.stderr}")

@@ -16,17 +16,15 @@ own Lua script (which must write the same JSON from ``done()`` as ``wrk/pagerdut
 from __future__ import annotations
 
 import argparse
-import os
 import secrets
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.databases import Database, fresh_database
+from bench.databases import Database, apply_world_file, fresh_database
 from bench.ingest_report import IngestReport, StoredCheck, progress_line
 from bench.loadtest import (
     CONNECTIONS,
@@ -128,13 +126,7 @@ def install_world(db: Database, key: str, workdir: Path) -> None:
         "      - name: wrk-am\n        type: alertmanager\n"
         f"        key: '{alertmanager_key(key)}'\n"
     )
-    env = {**os.environ, "TOCSIN_DATABASE_URL": db.url}
-    for args in (["db", "upgrade"], ["apply", "-f", str(world)]):
-        done = subprocess.run(
-            [sys.executable, "-m", "tocsin", *args], env=env, capture_output=True, text=True
-        )
-        if done.returncode != 0:
-            raise RuntimeError(f"tocsin {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
+    apply_world_file(db.url, world)
 
 
 # --- measuring --------------------------------------------------------------------------

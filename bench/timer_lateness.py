@@ -22,7 +22,6 @@ import secrets
 import sys
 import tempfile
 import threading
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -31,6 +30,7 @@ from sqlalchemy import Engine, insert, select
 from bench.databases import fresh_database
 from bench.ingest import SCENARIOS, install_world
 from bench.loadtest import Target, free_port, run_wrk, running_server
+from bench.phases import Phase, RunResult
 from bench.report import machine_line, median, write_section
 from tocsin.ids import new_id, new_secret
 from tocsin.store.db import create_db_engine
@@ -39,23 +39,6 @@ from tocsin.store.schema import heartbeats, services, timers
 PENDING = 10_000
 START_AFTER = timedelta(seconds=8)  # the server is up well before the first timer is due
 GOAL_P99_SECONDS = 1.0
-
-
-@dataclass(frozen=True)
-class Phase:
-    """Lateness percentiles (seconds) of one set of timers."""
-
-    fired: int
-    p50: float
-    p99: float
-    worst: float
-
-
-@dataclass(frozen=True)
-class RunResult:
-    idle: Phase
-    loaded: Phase
-    ingest_rps: float
 
 
 def seed_timers(engine: Engine, prefix: str, first_due: datetime, window: timedelta) -> None:
@@ -102,18 +85,12 @@ def lateness(engine: Engine, prefix: str) -> Phase:
             .where(heartbeats.c.name.like(f"{prefix}-%"))
         ).all()
     # A fired timer's row no longer holds its due time (it is disarmed): use the plan.
-    samples = sorted(
-        (fired - planned).total_seconds()
-        for fired, planned in ((r[0], _planned.get(r[2])) for r in rows)
-        if fired is not None and planned is not None
-    )
-    if not samples:
-        return Phase(0, float("nan"), float("nan"), float("nan"))
-    return Phase(
-        len(samples),
-        samples[len(samples) // 2],
-        samples[min(len(samples) - 1, int(len(samples) * 0.99))],
-        samples[-1],
+    return Phase.of(
+        [
+            (fired - planned).total_seconds()
+            for fired, planned in ((r[0], _planned.get(r[2])) for r in rows)
+            if fired is not None and planned is not None
+        ]
     )
 
 
@@ -186,7 +163,7 @@ def render(results: dict[str, list[RunResult]], window: int, runs: int, command:
             ratio = median([r.loaded.p99 / r.idle.p99 for r in samples if r.idle.p99 > 0])
             rps = median([r.ingest_rps for r in samples])
             lines.append(
-                f"| {backend} | {phase} | {min(p.fired for p in picked):,} "
+                f"| {backend} | {phase} | {min(p.count for p in picked):,} "
                 f"| {median([p.p50 for p in picked]) * 1000:.0f} ms | {p99 * 1000:.0f} ms "
                 f"| {median([p.worst for p in picked]) * 1000:.0f} ms "
                 f"| {f'{ratio:.2f}x' if phase == 'loaded' else ''} "
@@ -221,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
                 result = one_run(backend, timedelta(seconds=args.window), workdir)
                 print(
                     f"run {run + 1} {backend}: idle p99 {result.idle.p99:.3f}s "
-                    f"loaded p99 {result.loaded.p99:.3f}s ({result.loaded.fired} fired, "
+                    f"loaded p99 {result.loaded.p99:.3f}s ({result.loaded.count} fired, "
                     f"{result.ingest_rps:,.0f} req/s)",
                     flush=True,
                 )
