@@ -251,12 +251,15 @@ def _day(day: Day) -> Weekday:
     return Weekday(DAYS.index(day))
 
 
+def to_restrictions(spec: RestrictionsSpec) -> Restrictions:
+    """The core restrictions ``spec`` describes (also a service's support hours)."""
+    windows = [w for window in spec.windows for w in _windows(window)]
+    return Restrictions(tuple(windows), spec.time_zone)
+
+
 def to_rotation(spec: RotationSpec) -> Rotation:
     """The core rotation ``spec`` describes."""
-    restrictions = None
-    if spec.restrictions is not None:
-        windows = [w for window in spec.restrictions.windows for w in _windows(window)]
-        restrictions = Restrictions(tuple(windows), spec.restrictions.time_zone)
+    restrictions = to_restrictions(spec.restrictions) if spec.restrictions else None
     return Rotation(
         participants=tuple(spec.participants),
         turn=_turn_length(spec.turn),

@@ -87,6 +87,12 @@ services = Table(
     # mode groups alerts sharing these label values.
     Column("grouping_window_seconds", Integer),
     Column("grouping_labels", JSONText, nullable=False, server_default="[]"),
+    # Paging: severity -> "high" | "low" where it differs from the default mapping;
+    # support hours (restriction windows) low-urgency escalations wait for; how long an
+    # acknowledgement holds before the incident triggers again (NULL: for ever).
+    Column("urgency", JSONText, nullable=False, server_default="{}"),
+    Column("support_hours", JSONText),
+    Column("ack_timeout_seconds", Integer),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     Column("archived_at", UTCDateTime),
@@ -139,6 +145,8 @@ incidents = Table(
     Column("updated_at", UTCDateTime, nullable=False),
     Column("acknowledged_at", UTCDateTime),
     Column("resolved_at", UTCDateTime),
+    # Snoozed: acknowledged until then, triggered again when it comes (escalation).
+    Column("snoozed_until", UTCDateTime),
     Index(None, "service_id", "status"),
     Index(None, "created_at"),
     # The incident a new alert groups into: the newest open one of its (service, group).
@@ -275,7 +283,13 @@ escalations = Table(
     Column("policy", JSONText, nullable=False),
     Column("repeat", Integer, nullable=False),
     Column("level", Integer, nullable=False),
+    # active, deferred (low urgency waiting for support hours; "due": started by hand),
+    # held (acknowledged; triggers again after the ack timeout or the snooze), stopped,
+    # exhausted.
     Column("state", String(16), nullable=False),
+    # Times the escalation started over (an ack timeout, a snooze ending): part of the
+    # pages' keys, so a new round pages again.
+    Column("round", Integer, nullable=False, server_default="0"),
     Column("started_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
 )
@@ -340,6 +354,21 @@ delivery_attempts = Table(
     Column("latency_ms", Integer, nullable=False),
     Column("attempted_at", UTCDateTime, nullable=False),
     Index(None, "delivery_id"),
+)
+
+# What happened to an incident, in order: levels paged, coverage gaps, deferrals, acks
+# holding and timing out, snoozes, responders added by hand. ``actor``: a user or token
+# name, or "tocsin" for what the engine did; ``detail``: JSON particular to ``kind``.
+incident_events = Table(
+    "incident_events",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("incident_id", ID, ForeignKey("incidents.id"), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("detail", JSONText, nullable=False, server_default="{}"),
+    Index(None, "incident_id", "at"),
 )
 
 

@@ -8,9 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    Field,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+    model_validator,
+)
 from sqlalchemy import Connection, select
 
 from tocsin.core.durations import format_duration, parse_duration
@@ -18,6 +24,7 @@ from tocsin.core.grouping import GroupingMode
 from tocsin.ingest.generic import GenericMapping
 from tocsin.ingest.registry import INTEGRATION_TYPES
 from tocsin.inputs import check_duration
+from tocsin.schedules.definition import RestrictionsSpec, TimeZone
 from tocsin.store.schema import escalation_policies, services, teams
 from tocsin.world.kind import TableKind
 from tocsin.world.plan import Change
@@ -66,6 +73,29 @@ class FlapSpec(Spec):
     within: Annotated[str, AfterValidator(canonical_duration)]
 
 
+class SupportHoursSpec(RestrictionsSpec):
+    """When low-urgency incidents may page: restriction windows, as schedules write them,
+    in a time zone that must be named (a service has no zone of its own)."""
+
+    time_zone: TimeZone
+
+    @model_serializer(mode="wrap")
+    def _as_written(self, handler: SerializerFunctionWrapHandler) -> Any:
+        """Without the unset parts of each window, as a person writes it (and exports)."""
+        return _without_none(handler(self))
+
+
+def _without_none(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_none(v) for v in value]
+    return value
+
+
+Severity = Literal["critical", "error", "warning", "info"]  # escalation.urgency.SEVERITIES
+
+
 class ServiceSpec(NamedSpec):
     """A service, as written under ``services:``."""
 
@@ -83,6 +113,9 @@ class ServiceSpec(NamedSpec):
     flap_detection: FlapSpec | None = None
     grouping_window: Annotated[str, AfterValidator(canonical_duration)] | None = None
     grouping_labels: list[Name] = Field(default_factory=list)
+    urgency: dict[Severity, Literal["high", "low"]] = Field(default_factory=dict)
+    support_hours: SupportHoursSpec | None = None
+    ack_timeout: Annotated[str, AfterValidator(canonical_duration)] | None = None
     integrations: list[IntegrationSpec] = Field(default_factory=list)
 
     @model_validator(mode="after")
@@ -114,6 +147,9 @@ class Services(TableKind):
         FieldSpec("flap_detection"),
         FieldSpec("grouping_window"),
         FieldSpec("grouping_labels"),
+        FieldSpec("urgency"),
+        FieldSpec("support_hours"),
+        FieldSpec("ack_timeout"),
     )
     soft_delete = True
 
@@ -163,7 +199,14 @@ class Services(TableKind):
         }
 
 
-_NOISE = ("pause_new_alerts", "auto_resolve_after", "flap_detection", "grouping_window")
+# Fields stored as other columns (durations as seconds).
+_NOISE = (
+    "pause_new_alerts",
+    "auto_resolve_after",
+    "flap_detection",
+    "grouping_window",
+    "ack_timeout",
+)
 
 
 def _seconds(value: str | None) -> int | None:
@@ -183,6 +226,7 @@ def _noise_columns(values: Mapping[str, Any]) -> dict[str, Any]:
         "flap_changes": flap.get("changes"),
         "flap_window_seconds": _seconds(flap.get("within")),
         "grouping_window_seconds": _seconds(values.get("grouping_window")),
+        "ack_timeout_seconds": _seconds(values.get("ack_timeout")),
     }
 
 
@@ -196,4 +240,5 @@ def _noise_fields(row: Mapping[Any, Any]) -> dict[str, Any]:
         "auto_resolve_after": _text(row["auto_resolve_after_seconds"]),
         "flap_detection": flap,
         "grouping_window": _text(row["grouping_window_seconds"]),
+        "ack_timeout": _text(row["ack_timeout_seconds"]),
     }
