@@ -9,14 +9,14 @@ have their own statements in their domains (``incidents.ingest_store``,
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import msgspec
 
 from tocsin.changes.ingest_store import ChangeStatements
 from tocsin.core.dedup import AlertChange, BatchPlan, OpenAlert
-from tocsin.core.events import AlertEvent, AlertStatus
+from tocsin.core.events import AlertEvent, AlertStatus, Route
 from tocsin.incidents.ingest_store import IncidentStatements
 from tocsin.store.batch import Batch, placeholders
 
@@ -134,7 +134,7 @@ class IngestStore(Batch):
 
     # -- writes -----------------------------------------------------------------------
 
-    def apply(self, cur: Any, plan: BatchPlan, auto_resolve: dict[str, bool]) -> None:
+    def apply(self, cur: Any, plan: BatchPlan, routes: Mapping[str, Route]) -> None:
         """Write the plan: new incidents (alerts refer to them), then alert updates (they may
         free a dedup key), then new alerts and the event log, then incident statuses."""
         if plan.incidents:
@@ -171,7 +171,7 @@ class IngestStore(Batch):
         if plan.incidents_to_recheck:
             when = max(r.event.received_at for r in plan.events)
             for incident_id in sorted(plan.incidents_to_recheck):
-                self.incidents.recheck(cur, incident_id, auto_resolve, when)
+                self.incidents.recheck(cur, incident_id, routes, when)
 
     def _update_row(self, a: AlertChange) -> tuple[Any, ...]:
         latest = a.latest

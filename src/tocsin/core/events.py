@@ -54,6 +54,7 @@ class Route:
     grouping_window: timedelta | None = None  # time_window grouping: join if this recent
     grouping_labels: tuple[str, ...] = ()  # labels grouping: alerts sharing these values
     escalates: bool = False  # the service has an escalation policy: its incidents page
+    ack_timeout: timedelta | None = None  # an acknowledgement holds this long, then pages
 
 
 class AlertEvent(msgspec.Struct, frozen=True, gc=False):

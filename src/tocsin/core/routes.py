@@ -27,6 +27,7 @@ SERVICE_ROUTE_COLUMNS = (
     "grouping_window_seconds",
     "grouping_labels",
     "escalation_policy_id",
+    "ack_timeout_seconds",
 )
 
 
@@ -47,7 +48,7 @@ def service_route(
     ``row`` holds the ``SERVICE_ROUTE_COLUMNS`` values as any driver returns them
     (``grouping_labels`` as JSON text from a raw connection, or already decoded).
     """
-    grouping, auto, pause, flaps, flap_seconds, window, labels, policy = row
+    grouping, auto, pause, flaps, flap_seconds, window, labels, policy, ack = row
     if isinstance(labels, str | bytes):
         labels = msgspec.json.decode(labels)
     return Route(
@@ -62,4 +63,5 @@ def service_route(
         _seconds(window),
         tuple(labels or ()),
         policy is not None,
+        _seconds(ack) if policy is not None else None,
     )

@@ -9,12 +9,12 @@ process's lock (PostgreSQL) goes through ``may_wait``, which runs it off the eve
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from tocsin.alerts.ingest_store import IngestStore
 from tocsin.core.dedup import Outcome, plan_batch
-from tocsin.core.events import Action, AlertEvent
+from tocsin.core.events import Action, AlertEvent, Route
 from tocsin.core.grouping import GroupingMode, OpenIncident, group_key
 from tocsin.core.suppression import Suppression
 from tocsin.ids import new_id
@@ -60,12 +60,11 @@ async def write_alerts(
         return load(groups)
 
     open_incidents: dict[tuple[str, str], OpenIncident] = await may_wait(lock)
-    auto_resolve = {s: r.auto_resolve_incidents for s, r in routes.items()}
     outcomes: list[Outcome] = []
     remaining = list(events)
     while remaining:
         planned = await _plan_and_apply(
-            store, cur, remaining, open_incidents, groups, load, auto_resolve, suppress, may_wait
+            store, cur, remaining, open_incidents, groups, load, routes, suppress, may_wait
         )
         outcomes += planned
         remaining = remaining[len(planned) :]
@@ -83,7 +82,7 @@ async def _plan_and_apply(
     open_incidents: dict[tuple[str, str], OpenIncident],
     groups: set[tuple[str, str]],
     load: Callable[[set[tuple[str, str]]], dict[tuple[str, str], OpenIncident]],
-    auto_resolve: dict[str, bool],
+    routes: Mapping[str, Route],
     suppress: Suppress,
     may_wait: MayWait[Any],
 ) -> list[Outcome]:
@@ -107,5 +106,5 @@ async def _plan_and_apply(
     unlocked = plan.incidents_to_recheck - {i.id for i in open_incidents.values()}
     if unlocked and store.concurrent_writers:
         await may_wait(lambda: store.incidents.lock(cur, unlocked))
-    store.apply(cur, plan, auto_resolve)
+    store.apply(cur, plan, routes)
     return [r.outcome for r in plan.events]

@@ -52,9 +52,7 @@ def support_hours_start(hours: Restrictions, now: datetime) -> datetime | None:
     return None if start <= now else start
 
 
-def page_from(
-    urgency: Urgency, hours: Restrictions | None, now: datetime
-) -> datetime | None:
+def page_from(urgency: Urgency, hours: Restrictions | None, now: datetime) -> datetime | None:
     """When an escalation of ``urgency`` may start paging: None for at once (high
     urgency, no support hours, or inside them), else the start of support hours."""
     if urgency is Urgency.HIGH or hours is None:

@@ -7,15 +7,16 @@ Statements on a ``store.batch.Batch``'s transaction (raw DB-API, like the alert 
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from tocsin.core.dedup import NewIncident
+from tocsin.core.events import Route
 from tocsin.core.grouping import OpenIncident
 from tocsin.core.incident_status import IncidentStatus, status_after_alert_change
 from tocsin.store.batch import Batch, placeholders
-from tocsin.store.timers import arm_many
+from tocsin.store.timers import arm, arm_many
 
 _COLUMNS = "id, service_id, title, status, created_at, updated_at, group_key"
 
@@ -134,15 +135,18 @@ class IncidentStatements:
             )
 
     def recheck(
-        self, cur: Any, incident_id: str, auto_resolve: dict[str, bool], when: datetime
+        self, cur: Any, incident_id: str, routes: Mapping[str, Route], when: datetime
     ) -> None:
         """Re-derive an incident's status from its alerts after some were acknowledged or
-        resolved (``core.incident_status``)."""
+        resolved (``core.incident_status``) by the events of ``routes`` (by service id).
+        An acknowledgement of a service with an ack timeout arms the escalation timer for
+        when it runs out (``escalation.service`` triggers the incident again then)."""
         cur.execute(self._state, (incident_id,))
         row = cur.fetchone()
         if row is None:
             return
         current = IncidentStatus(row[0])
+        route = routes.get(row[1])
         cur.execute(self._has_triggered, (incident_id,))
         has_triggered = cur.fetchone() is not None
         has_open = has_triggered
@@ -153,7 +157,7 @@ class IncidentStatements:
             current,
             has_triggered_alert=has_triggered,
             has_open_alert=has_open,
-            auto_resolve=auto_resolve.get(row[1], True),
+            auto_resolve=route.auto_resolve_incidents if route else True,
         )
         if status is current:
             return
@@ -161,3 +165,13 @@ class IncidentStatements:
         acked = stamp if status is IncidentStatus.ACKNOWLEDGED else None
         resolved = stamp if status is IncidentStatus.RESOLVED else None
         cur.execute(self._update, (status.value, stamp, acked, resolved, incident_id))
+        if acked is not None and route is not None and route.ack_timeout is not None:
+            # Lock order: the incident row (locked or just updated), then its timer.
+            arm(
+                self._batch,
+                cur,
+                kind=ESCALATION_TIMER,
+                subject=incident_id,
+                due_at=when + route.ack_timeout,
+                now=when,
+            )

@@ -1,0 +1,69 @@
+"""What happened to an incident, in order: the ``incident_events`` rows.
+
+The engine and the incident actions record an event in the transaction that made it
+happen (a level paged, a coverage gap, an escalation deferred to support hours, an
+acknowledgement holding or timing out, a snooze, responders added by hand), so the
+incident says what Tocsin did and why. Kinds (``detail`` fields in docs/escalation.md):
+``paged``, ``coverage_gap``, ``deferred``, ``escalation_stopped``, ``escalation_exhausted``,
+``retriggered``, ``snoozed``, ``responders_added``, ``escalated_by_hand``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import msgspec
+from pydantic import BaseModel
+from sqlalchemy import Connection, select
+
+from tocsin.ids import new_id
+from tocsin.store.batch import Batch
+from tocsin.store.schema import incident_events
+
+ENGINE = "tocsin"  # the actor of what the engine did by itself
+MAX_EVENTS = 1000  # shown on an incident (the oldest first)
+_json = msgspec.json.Encoder().encode
+
+
+def record(
+    store: Batch,
+    cur: Any,
+    incident_id: str,
+    kind: str,
+    now: datetime,
+    *,
+    actor: str = ENGINE,
+    detail: Mapping[str, Any] | None = None,
+) -> str:
+    """Record that ``kind`` happened to the incident at ``now``; the event's id."""
+    p = store.mark
+    event_id = new_id(now)
+    cur.execute(
+        "INSERT INTO incident_events (id, incident_id, at, kind, actor, detail) "
+        f"VALUES ({p}, {p}, {p}, {p}, {p}, {p})",
+        (event_id, incident_id, store.db_time(now), kind, actor, _json(detail or {}).decode()),
+    )
+    return event_id
+
+
+class IncidentEvent(BaseModel):
+    """One thing that happened to an incident."""
+
+    id: str
+    at: datetime
+    kind: str
+    actor: str
+    detail: dict[str, Any]
+
+
+def events_of(conn: Connection, incident_id: str) -> list[IncidentEvent]:
+    """The incident's events, oldest first (the first ``MAX_EVENTS``)."""
+    rows = conn.execute(
+        select(incident_events)
+        .where(incident_events.c.incident_id == incident_id)
+        .order_by(incident_events.c.at, incident_events.c.id)
+        .limit(MAX_EVENTS)
+    ).all()
+    return [IncidentEvent.model_validate(row, from_attributes=True) for row in rows]
