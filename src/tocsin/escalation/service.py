@@ -70,7 +70,7 @@ def _decode(value: Any) -> Any:
 
 
 @dataclass(frozen=True, slots=True)
-class _Incident:
+class PagedIncident:
     id: str
     status: str
     title: str
@@ -126,7 +126,7 @@ def _escalate(
     store: Batch, cur: Any, timer: Timer, now: datetime, links: LinkMaker | None
 ) -> Firing:
     """Page the incident's next escalation step, hold it, start it over, or stop."""
-    incident = _incident(store, cur, timer.subject)
+    incident = load_incident(store, cur, timer.subject)
     if incident is None:
         return Firing()
     escalation = _escalation(store, cur, incident.id)
@@ -163,7 +163,7 @@ def _escalate(
 def _start(
     store: Batch,
     cur: Any,
-    incident: _Incident,
+    incident: PagedIncident,
     policy: Policy,
     round_: int,
     due: datetime,
@@ -202,7 +202,7 @@ def _start(
 def _page(
     store: Batch,
     cur: Any,
-    incident: _Incident,
+    incident: PagedIncident,
     escalation: _Escalation,
     step: Step,
     now: datetime,
@@ -225,7 +225,7 @@ def _page(
 def _end(
     store: Batch,
     cur: Any,
-    incident: _Incident,
+    incident: PagedIncident,
     escalation: _Escalation | None,
     state: str,
     again: datetime | None,
@@ -241,7 +241,7 @@ def _end(
     timeline.record(store, cur, incident.id, "escalation_stopped", now, detail=detail)
 
 
-def _trigger_again(store: Batch, cur: Any, incident: _Incident, now: datetime) -> None:
+def _trigger_again(store: Batch, cur: Any, incident: PagedIncident, now: datetime) -> None:
     """The acknowledgement ran out (ack timeout) or the snooze ended: the incident and
     the alerts acknowledged on it are triggered again, and whoever acknowledges next
     starts a new acknowledgement."""
@@ -269,7 +269,8 @@ _INCIDENT = (
 )
 
 
-def _incident(store: Batch, cur: Any, incident_id: str) -> _Incident | None:
+def load_incident(store: Batch, cur: Any, incident_id: str) -> PagedIncident | None:
+    """The incident as escalation sees it (with its service's paging rules)."""
     cur.execute(_INCIDENT + store.mark, (incident_id,))
     row = cur.fetchone()
     if row is None:
@@ -278,7 +279,7 @@ def _incident(store: Batch, cur: Any, incident_id: str) -> _Incident | None:
     assert created is not None
     severity = row[6] or "critical"
     hours = _decode(row[10])
-    return _Incident(
+    return PagedIncident(
         id=row[0],
         status=row[1],
         title=row[2],
@@ -332,10 +333,11 @@ def _set_state(store: Batch, cur: Any, incident_id: str, state: str, now: dateti
     )
 
 
-def page_message(incident: Any, kind: str = "tocsin.page") -> dict[str, Any]:
+def page_message(incident: PagedIncident, reason: str) -> dict[str, Any]:
     """The part of a page every recipient gets alike (``docs/notifications.md``)."""
     return {
-        "type": kind,
+        "type": "tocsin.page",
+        "reason": reason,
         "incident": {
             "id": incident.id,
             "title": incident.title,
@@ -351,7 +353,7 @@ def _pages(
     cur: Any,
     escalation: _Escalation,
     step: Step,
-    incident: _Incident,
+    incident: PagedIncident,
     now: datetime,
     links: LinkMaker | None,
 ) -> list[Page]:
@@ -362,7 +364,7 @@ def _pages(
     level = policy.levels[step.position.level]
     targets = level.pick(take_turn(store, cur, policy, step.position.level, level))
     message = {
-        **page_message(incident),
+        **page_message(incident, "escalation"),
         "policy": policy.name,
         "level": step.position.level + 1,
         "repeat": step.position.repeat,

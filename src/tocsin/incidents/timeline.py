@@ -36,10 +36,12 @@ def record(
     *,
     actor: str = ENGINE,
     detail: Mapping[str, Any] | None = None,
+    event_id: str | None = None,
 ) -> str:
-    """Record that ``kind`` happened to the incident at ``now``; the event's id."""
+    """Record that ``kind`` happened to the incident at ``now``; the event's id (made
+    here unless given: pages that name the event need it first)."""
     p = store.mark
-    event_id = new_id(now)
+    event_id = event_id or new_id(now)
     cur.execute(
         "INSERT INTO incident_events (id, incident_id, at, kind, actor, detail) "
         f"VALUES ({p}, {p}, {p}, {p}, {p}, {p})",

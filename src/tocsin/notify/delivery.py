@@ -9,7 +9,8 @@ sends again with the same idempotency key: delivery is at least once per key, an
 travels with the message (``Idempotency-Key`` header, email ``Message-ID``) so receivers
 can drop a repeat.
 
-A page for an incident no longer triggered is not sent (``cancelled``). A channel that
+A page for an incident no longer triggered is not sent (``cancelled``; a responder's
+page, once it is resolved). A channel that
 cannot deliver to the address (a bad address, no channel configured) fails at once; any
 other failure is retried with exponential backoff and jitter, ``MAX_ATTEMPTS`` times.
 Every attempt is a row in ``delivery_attempts``: the delivery log.
@@ -141,7 +142,7 @@ class DeliveryWorker:
                 "delivery %s: lease lost before sending; another worker has it", delivery.key
             )
             return
-        if delivery.incident_id is not None and not self._still_paging(delivery.incident_id):
+        if delivery.incident_id is not None and not self._still_wanted(delivery):
             self._finish(delivery, "cancelled", None, None)
             return
         started = time.perf_counter()
@@ -180,11 +181,15 @@ class DeliveryWorker:
             ).rowcount
         return bool(held)
 
-    def _still_paging(self, incident_id: str) -> bool:
+    def _still_wanted(self, delivery: Claimed) -> bool:
+        """An escalation's page only while its incident is triggered; a page asking a
+        responder to join, until it is resolved (an acknowledged incident may need help)."""
         with self.engine.connect() as conn:
             status = conn.execute(
-                select(incidents.c.status).where(incidents.c.id == incident_id)
+                select(incidents.c.status).where(incidents.c.id == delivery.incident_id)
             ).scalar_one_or_none()
+        if delivery.message.get("reason") == "responders_added":
+            return status is not None and status != "resolved"
         return status == "triggered"
 
     def _finish(
