@@ -150,6 +150,46 @@ def incidents_list(
         typer.echo(f"more: --cursor {page.next_cursor}")
 
 
+@incidents_app.command("show")
+def incidents_show(
+    ctx: typer.Context,
+    incident_id: Annotated[str, typer.Argument(help="the incident's id")],
+    as_json: JsonFlag = False,
+) -> None:
+    """One incident: its status, its escalation and what happened to it."""
+    with state(ctx).engine.connect() as conn:
+        incident = incident_service.get_incident(conn, incident_id, max_alerts=20)
+    if incident is None:
+        fail(f"no incident {incident_id}")
+        return
+    if as_json:
+        print_json(incident)
+        return
+    typer.echo(f"{incident.title} ({incident.service}): {incident.status}")
+    if incident.snoozed_until:
+        typer.echo(f"snoozed until {incident.snoozed_until.isoformat(timespec='seconds')}")
+    e = incident.escalation
+    if e is not None:
+        upcoming = f", next at {e.next_at.isoformat(timespec='seconds')}" if e.next_at else ""
+        typer.echo(
+            f"escalation {e.policy}: {e.state}, level {e.level} (repeat {e.repeat}, "
+            f"round {e.round}){upcoming}"
+        )
+    print_table(
+        "Events",
+        ["at", "event", "by", "detail"],
+        [
+            (
+                ev.at.isoformat(timespec="seconds"),
+                ev.kind,
+                ev.actor,
+                ", ".join(f"{k}={v}" for k, v in ev.detail.items()),
+            )
+            for ev in incident.events
+        ],
+    )
+
+
 @incidents_app.command("deliveries")
 def incidents_deliveries(
     ctx: typer.Context,

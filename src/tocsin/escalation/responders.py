@@ -80,9 +80,10 @@ def add_responders(
         if not pages:
             result.outcome = "nobody"
             return []
+        written = [{t.kind.value: t.name} for t in targets]
         timeline.record(
             store, cur, incident.id, "responders_added", now, actor=by, event_id=event,
-            detail={"targets": [{t.kind.value: t.name} for t in targets], "users": users, "note": note},
+            detail={"targets": written, "users": users, "note": note},
         )  # fmt: skip
         queue(store, cur, pages, now)
         result.outcome, result.event_id = "paged", event

@@ -8,15 +8,18 @@ from typing import Any
 from sqlalchemy import Connection, Row, func, select
 
 from tocsin.core.paging import Page
+from tocsin.incidents.ingest_store import ESCALATION_TIMER
 from tocsin.incidents.models import (
+    EscalationOut,
     IncidentAlert,
     IncidentAlertPage,
     IncidentDetail,
     IncidentOut,
     IncidentPage,
 )
+from tocsin.incidents.timeline import events_of
 from tocsin.store.keyset import keyset_page
-from tocsin.store.schema import alerts, incidents, services
+from tocsin.store.schema import alerts, escalations, incidents, services, timers
 
 _ALERT_COUNT = select(func.count()).where(alerts.c.incident_id == incidents.c.id).scalar_subquery()
 _COLUMNS = [*incidents.c, services.c.name.label("service"), _ALERT_COUNT.label("alert_count")]
@@ -35,6 +38,7 @@ def _from_row(row: Row[Any]) -> IncidentOut:
         updated_at=m["updated_at"],
         acknowledged_at=m["acknowledged_at"],
         resolved_at=m["resolved_at"],
+        snoozed_until=m["snoozed_until"],
     )
 
 
@@ -81,7 +85,34 @@ def get_incident(
         return None
     first = _alerts_page(conn, incident_id, limit=max_alerts, cursor=None)
     return IncidentDetail(
-        **_from_row(row).model_dump(), alerts=first.items, alerts_next_cursor=first.next_cursor
+        **_from_row(row).model_dump(),
+        alerts=first.items,
+        alerts_next_cursor=first.next_cursor,
+        escalation=_escalation(conn, incident_id),
+        events=events_of(conn, incident_id),
+    )
+
+
+def _escalation(conn: Connection, incident_id: str) -> EscalationOut | None:
+    row = conn.execute(
+        select(escalations, timers.c.due_at)
+        .outerjoin(
+            timers,
+            (timers.c.kind == ESCALATION_TIMER) & (timers.c.subject == escalations.c.incident_id),
+        )
+        .where(escalations.c.incident_id == incident_id)
+    ).first()
+    if row is None:
+        return None
+    m = row._mapping
+    policy = m["policy"]
+    return EscalationOut(
+        state=m["state"],
+        policy=policy.get("name", "") if isinstance(policy, dict) else "",
+        level=m["level"] + 1,
+        repeat=m["repeat"],
+        round=m["round"],
+        next_at=m["due_at"] if m["state"] in ("active", "deferred", "due", "held") else None,
     )
 
 

@@ -9,6 +9,7 @@ from tocsin.api.rest import (
     alerts,
     changes,
     heartbeats,
+    incident_actions,
     incidents,
     integrations,
     schedule_edits,
@@ -22,6 +23,7 @@ from tocsin.api.rest import (
 ROUTERS: tuple[APIRouter, ...] = (
     alerts.router,
     incidents.router,
+    incident_actions.router,
     changes.router,
     integrations.router,
     heartbeats.router,
