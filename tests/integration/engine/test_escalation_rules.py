@@ -218,8 +218,10 @@ def test_a_snooze_holds_the_escalation_then_starts_it_over(
         assert (result.outcome, result.alerts) == ("snoozed", 1)
         with engine.connect() as conn:
             detail = get_incident(conn, incident_id(engine))
-        assert detail is not None and detail.status == "acknowledged"
-        assert detail.escalation is not None and detail.escalation.state == "held"
+        assert detail is not None
+        assert detail.status == "acknowledged"
+        assert detail.escalation is not None
+        assert detail.escalation.state == "held"
         assert detail.escalation.next_at == until
         await w.at(5)
         await w.at(59)
@@ -344,5 +346,6 @@ def test_a_coverage_gap_is_recorded_on_the_incident(engine: Engine, sink: Webhoo
     run(engine, ManualClock(T0), body)
     gap = dict(events(engine))["coverage_gap"]
     assert gap == {
-        "level": 2, "repeat": 0, "policy": "web-critical", "reached": ["bob"], "fallback": ["alice"],
+        "level": 2, "repeat": 0, "policy": "web-critical",
+        "reached": ["bob"], "fallback": ["alice"],
     }  # fmt: skip

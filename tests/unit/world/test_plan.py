@@ -31,6 +31,9 @@ CHECKOUT: dict[str, Any] = {
     "flap_detection": None,
     "grouping_window": None,
     "grouping_labels": [],
+    "urgency": {},
+    "support_hours": None,
+    "ack_timeout": None,
 }
 
 
