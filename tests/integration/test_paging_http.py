@@ -178,3 +178,90 @@ def test_acknowledge_resolve_and_escalate_through_the_api_and_the_cli(
     assert "already acknowledged" in tocsin.cli("incidents", "ack", incident_id)
     with tocsin.api() as api:
         assert api.get(f"/api/v1/incidents/{incident_id}").json()["status"] == "acknowledged"
+
+
+def test_snooze_and_add_responders_through_the_api_and_the_cli(
+    tocsin: Tocsin, sink: WebhookSink
+) -> None:
+    before = len(sink.received)
+    trigger(tocsin, KEY, "Snooze me")
+    incident_id = sink.wait_for(before + 1)[before]["incident"]["id"]
+    base = f"/api/v1/incidents/{incident_id}"
+    with tocsin.api() as api:
+        snoozed = api.post(f"{base}/snooze", json={"duration": "2h"})
+        assert snoozed.status_code == 200, snoozed.text
+        assert (snoozed.json()["status_before"], snoozed.json()["alerts"]) == ("triggered", 1)
+        detail = api.get(base).json()
+        assert detail["status"] == "acknowledged"
+        assert detail["snoozed_until"] == snoozed.json()["until"]
+        assert detail["escalation"]["state"] == "held"
+        assert [e["kind"] for e in detail["events"]][-1] == "snoozed"
+        added = api.post(f"{base}/responders", json={"targets": [{"user": "alice"}], "note": "hi"})
+        assert added.status_code == 200, added.text
+        assert (added.json()["users"], added.json()["pages"]) == (["alice"], 1)
+    page = sink.wait_for(before + 2)[before + 1]
+    assert (page["reason"], page["note"]) == ("responders_added", "hi")
+    assert page["incident"]["id"] == incident_id
+
+    said = tocsin.cli("incidents", "snooze", incident_id, "--for", "30m", "--by", "alice")
+    assert "snoozed until" in said
+    said = tocsin.cli("incidents", "add-responders", incident_id, "--user", "alice")
+    assert "paged alice (1 page(s))" in said
+    shown = tocsin.cli("incidents", "show", incident_id)
+    assert "escalation page-alice: held" in shown
+    assert "responders_added" in shown
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "status", "code"),
+    [
+        ("snooze", {}, 400, "invalid_request"),
+        ("snooze", {"duration": "1h", "until": "2030-01-01T00:00:00Z"}, 400, "invalid_request"),
+        ("snooze", {"duration": "soon"}, 400, "invalid_request"),
+        ("snooze", {"duration": "8d"}, 400, "invalid_request"),
+        ("snooze", {"until": "2001-01-01T00:00:00Z"}, 400, "invalid_request"),
+        ("snooze", {"until": "2030-01-01T00:00:00"}, 400, "invalid_request"),
+        ("snooze", {"duration": 5}, 400, "invalid_request"),
+        ("responders", {"targets": []}, 400, "invalid_request"),
+        ("responders", {"targets": [{"user": "a", "team": "b"}]}, 400, "invalid_request"),
+        ("responders", {"targets": [{"users": "a"}]}, 400, "invalid_request"),
+        ("responders", {"targets": [{"user": "nobody-here"}]}, 422, "unknown_target"),
+        (
+            "responders",
+            {"targets": [{"user": "alice"}], "note": "x" * 2001},
+            400,
+            "invalid_request",
+        ),
+        ("responders", {"targets": "alice"}, 400, "invalid_request"),
+    ],
+)
+def test_snooze_and_responders_refuse_bad_input_by_name(
+    tocsin: Tocsin, sink: WebhookSink, path: str, body: object, status: int, code: str
+) -> None:
+    before = len(sink.received)
+    trigger(tocsin, KEY, f"Bad {path} input")
+    incident_id = sink.wait_for(before + 1)[before]["incident"]["id"]
+    with tocsin.api() as api:
+        refused = api.post(f"/api/v1/incidents/{incident_id}/{path}", json=body)
+        assert refused.status_code == status, refused.text
+        assert refused.json()["code"] == code
+        assert refused.json()["message"]
+        missing = api.post(f"/api/v1/incidents/nosuchincident/{path}", json={"duration": "1h"})
+        assert missing.status_code in (400, 404)
+
+
+def test_a_resolved_incident_cannot_be_snoozed_or_given_responders(
+    tocsin: Tocsin, sink: WebhookSink
+) -> None:
+    before = len(sink.received)
+    trigger(tocsin, KEY, "Resolve me first")
+    incident_id = sink.wait_for(before + 1)[before]["incident"]["id"]
+    base = f"/api/v1/incidents/{incident_id}"
+    with tocsin.api() as api:
+        assert api.post(f"{base}/resolve").status_code == 200
+        late = api.post(f"{base}/snooze", json={"duration": "1h"})
+        assert (late.status_code, late.json()["code"]) == (409, "resolved")
+        late = api.post(f"{base}/responders", json={"targets": [{"user": "alice"}]})
+        assert (late.status_code, late.json()["code"]) == (409, "resolved")
+        missing = api.post("/api/v1/incidents/nosuchincident/snooze", json={"duration": "1h"})
+        assert (missing.status_code, missing.json()["code"]) == (404, "not_found")

@@ -135,18 +135,18 @@ class SnoozedOut(BaseModel):
 
 def _snooze_until(body: SnoozeIn, now: datetime) -> datetime:
     if (body.until is None) == (body.duration is None):
-        raise ApiError(422, "invalid_request", "give exactly one of until and duration")
+        raise ApiError(400, "invalid_request", "give exactly one of until and duration")
     if body.until is not None:
         until = body.until
     else:
         try:
             until = now + check_duration(parse_duration(body.duration or ""))
         except ValueError as exc:
-            raise ApiError(422, "invalid_request", f"duration: {exc}") from exc
+            raise ApiError(400, "invalid_request", f"duration: {exc}") from exc
     if until <= now:
-        raise ApiError(422, "invalid_request", "the snooze must end in the future")
+        raise ApiError(400, "invalid_request", "the snooze must end in the future")
     if until > now + MAX_SNOOZE:
-        raise ApiError(422, "invalid_request", "a snooze ends within 7 days")
+        raise ApiError(400, "invalid_request", "a snooze ends within 7 days")
     return until
 
 
