@@ -218,13 +218,14 @@ def snooze(
         timeline.record(
             store, cur, incident_id, "snoozed", now, actor=by, detail={"until": until.isoformat()}
         )
-        arm(store, cur, kind=ESCALATION_TIMER, subject=incident_id, due_at=until, now=now)
         result.outcome = "snoozed"
         result.alerts, events = _alert_events(
             store, cur, incident_id, Action.ACKNOWLEDGE, by, via, now
         )
         if not events and row[0] == "triggered":
             _move_incident(store, cur, incident_id, row[0], Action.ACKNOWLEDGE, now)
+        # After the acknowledgement (which may arm an ack timeout): the snooze decides.
+        arm(store, cur, kind=ESCALATION_TIMER, subject=incident_id, due_at=until, now=now)
         return events
 
     return work

@@ -44,7 +44,9 @@ class IncidentStatements:
         )
         self._open = select_open + lock
         self._open_shared = select_open + (" FOR SHARE" if pg else "")
-        self._state = f"SELECT status, service_id FROM incidents WHERE id = {p}{lock}"
+        self._state = (
+            f"SELECT status, service_id, snoozed_until FROM incidents WHERE id = {p}{lock}"
+        )
         self._has_triggered = (
             f"SELECT 1 FROM alerts WHERE incident_id = {p} AND status = 'triggered' LIMIT 1"
         )
@@ -166,12 +168,9 @@ class IncidentStatements:
         resolved = stamp if status is IncidentStatus.RESOLVED else None
         cur.execute(self._update, (status.value, stamp, acked, resolved, incident_id))
         if acked is not None and route is not None and route.ack_timeout is not None:
+            # A snooze, when there is one, says when it triggers again instead.
+            again = self._batch.from_db_time(row[2]) or when + route.ack_timeout
             # Lock order: the incident row (locked or just updated), then its timer.
             arm(
-                self._batch,
-                cur,
-                kind=ESCALATION_TIMER,
-                subject=incident_id,
-                due_at=when + route.ack_timeout,
-                now=when,
+                self._batch, cur, kind=ESCALATION_TIMER, subject=incident_id, due_at=again, now=when
             )

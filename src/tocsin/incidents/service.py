@@ -88,14 +88,19 @@ def get_incident(
         **_from_row(row).model_dump(),
         alerts=first.items,
         alerts_next_cursor=first.next_cursor,
-        escalation=_escalation(conn, incident_id),
+        escalation=_escalation(conn, row),
         events=events_of(conn, incident_id),
     )
 
 
-def _escalation(conn: Connection, incident_id: str) -> EscalationOut | None:
+def _escalation(conn: Connection, incident: Row[Any]) -> EscalationOut | None:
+    """The incident's escalation as it stands. An acknowledgement or resolution takes
+    effect at the escalation timer's next firing; until then it is shown as it will be."""
+    incident_id, status = incident.id, incident.status
     row = conn.execute(
-        select(escalations, timers.c.due_at)
+        select(escalations, timers.c.due_at, services.c.ack_timeout_seconds)
+        .join(incidents, incidents.c.id == escalations.c.incident_id)
+        .join(services, services.c.id == incidents.c.service_id)
         .outerjoin(
             timers,
             (timers.c.kind == ESCALATION_TIMER) & (timers.c.subject == escalations.c.incident_id),
@@ -106,13 +111,17 @@ def _escalation(conn: Connection, incident_id: str) -> EscalationOut | None:
         return None
     m = row._mapping
     policy = m["policy"]
+    state, due = m["state"], m["due_at"]
+    if status != "triggered" and state in ("active", "deferred", "due", "exhausted"):
+        again = incident.snoozed_until is not None or m["ack_timeout_seconds"] is not None
+        state = "held" if status == "acknowledged" and again else "stopped"
     return EscalationOut(
-        state=m["state"],
+        state=state,
         policy=policy.get("name", "") if isinstance(policy, dict) else "",
         level=m["level"] + 1,
         repeat=m["repeat"],
         round=m["round"],
-        next_at=m["due_at"] if m["state"] in ("active", "deferred", "due", "held") else None,
+        next_at=due if state in ("active", "deferred", "due", "held") else None,
     )
 
 

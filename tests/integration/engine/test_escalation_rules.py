@@ -9,7 +9,7 @@ the real writer, timer engine and delivery worker, pages to a local HTTP receive
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine, select
@@ -64,6 +64,15 @@ def events(engine: Engine) -> list[tuple[str, dict[str, object]]]:
         incident = get_incident(conn, incident_id(engine))
     assert incident is not None
     return [(e.kind, e.detail) for e in incident.events]
+
+
+def escalation_shown(engine: Engine) -> tuple[str, datetime | None]:
+    """The escalation's state and next firing, as the incident shows them."""
+    with engine.connect() as conn:
+        incident = get_incident(conn, incident_id(engine))
+    assert incident is not None
+    assert incident.escalation is not None
+    return incident.escalation.state, incident.escalation.next_at
 
 
 def kinds(engine: Engine) -> list[str]:
@@ -164,6 +173,7 @@ def test_an_ack_timeout_triggers_the_incident_again_and_pages_from_level_one(
         await w.send(Action.TRIGGER)
         await w.at(0)
         await act(w, engine, Action.ACKNOWLEDGE, 2)
+        assert escalation_shown(engine) == ("held", T0 + timedelta(minutes=32))
         await w.at(5)  # level 2 would be due: the acknowledgement holds it
         await w.at(31.9)
         assert paged(sink) == [("alice", 1)]
@@ -192,6 +202,7 @@ def test_a_resolution_before_the_ack_timeout_ends_it(engine: Engine, sink: Webho
         await w.at(0)
         await act(w, engine, Action.ACKNOWLEDGE, 2)
         await act(w, engine, Action.RESOLVE, 20)
+        assert escalation_shown(engine) == ("stopped", None)
         await w.at(32)
         await w.at(90)
 
