@@ -207,6 +207,9 @@ def test_snooze_and_add_responders_through_the_api_and_the_cli(
     assert "snoozed until" in said
     said = tocsin.cli("incidents", "add-responders", incident_id, "--user", "alice")
     assert "paged alice (1 page(s))" in said
+    from_cli = sink.wait_for(before + 3)[before + 2]
+    assert from_cli["reason"] == "responders_added"
+    assert "/act/" in from_cli["links"]["acknowledge"]  # the CLI's pages carry links too
     shown = tocsin.cli("incidents", "show", incident_id)
     assert "escalation page-alice: held" in shown
     assert "responders_added" in shown

@@ -31,6 +31,7 @@ from tocsin.incidents.actions import (
     snooze,
 )
 from tocsin.inputs import check_duration, parse_instant_text
+from tocsin.notify.links import LinkMaker
 
 IncidentId = Annotated[str, typer.Argument(help="the incident's id")]
 By = Annotated[str, typer.Option("--by", help="who is acting (recorded in the event log)")]
@@ -145,7 +146,13 @@ def incidents_add_responders(
         fail("name at least one --user, --schedule or --team")
     result = RespondersResult()
     now = SystemClock().now()
-    _run(ctx, add_responders(incident_id, targets, note=note, by=by, now=now, result=result))
+    cli = state(ctx)
+    links = LinkMaker(cli.engine, cli.settings.base_url())  # the pages' ack and resolve links
+    links.load(now)
+    work = add_responders(
+        incident_id, targets, note=note, by=by, now=now, result=result, links=links
+    )
+    _run(ctx, work)
     messages = {
         "": f"no incident {incident_id}",
         "unknown": "no such " + ", ".join(result.unknown),
