@@ -17,12 +17,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import msgspec
 
-from tocsin.core.durations import parse_duration
 from tocsin.escalation.definition import PolicyDefinition
 from tocsin.escalation.policy import (
     Level,
@@ -41,8 +40,10 @@ from tocsin.incidents.ingest_store import ESCALATION_TIMER
 from tocsin.inputs import STORED
 from tocsin.notify.links import LinkMaker
 from tocsin.notify.outbox import Page, queue
+from tocsin.notify.recipients import contact_methods as _contact_methods
+from tocsin.notify.recipients import notification_rules as _rules
 from tocsin.schedules.store.in_batch import paged_by_schedule
-from tocsin.store.batch import Batch, placeholders
+from tocsin.store.batch import Batch
 from tocsin.store.timers import Firing, Timer, TimerHandler, lock_rows_skip_locked
 
 log = logging.getLogger(__name__)
@@ -294,29 +295,3 @@ def _users(store: Batch, cur: Any, targets: Sequence[Target], now: datetime) -> 
             names = [row[0] for row in cur.fetchall()]
         found += [n for n in names if n not in found]
     return found
-
-
-def _rules(rules: dict[str, Any], urgency: str) -> list[tuple[timedelta, str | None]]:
-    """A user's rules for ``urgency`` as (delay, contact type); with none, every contact
-    method at once."""
-    written = rules.get(urgency) or []
-    if not written:
-        return [(timedelta(0), None)]
-    return [(parse_duration(rule["after"]), rule["via"]) for rule in written]
-
-
-def _contact_methods(
-    store: Batch, cur: Any, users: Sequence[str]
-) -> list[tuple[str, list[dict[str, str]], dict[str, Any]]]:
-    if not users:
-        return []
-    cur.execute(
-        "SELECT name, contact_methods, notification_rules FROM users "
-        f"WHERE name IN ({placeholders(len(users), store.mark)})",
-        list(users),
-    )
-    found = {
-        name: (_decode(methods) or [], _decode(rules) or {})
-        for name, methods, rules in cur.fetchall()
-    }
-    return [(user, *found[user]) for user in users if user in found]
