@@ -14,6 +14,7 @@ from tocsin.api.rest import (
     schedule_edits,
     schedules,
     silences,
+    test_pages,
     timers,
     users,
     windows,
@@ -30,5 +31,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     schedules.router,
     schedule_edits.router,
     users.router,
+    test_pages.router,
     timers.router,
 )
