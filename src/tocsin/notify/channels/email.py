@@ -13,6 +13,8 @@ from typing import Any
 from tocsin.notify.channels.base import ContactMethod, DeliveryFailed, InvalidAddress
 
 SMTP_TIMEOUT_SECONDS = 10.0
+# Messages that are not an incident's page: rendered from their title and text.
+NOTICE_TYPES = ("tocsin.on_call", "tocsin.test")
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +56,7 @@ def notice_email(message: Mapping[str, Any]) -> tuple[str, str]:
 
 def page_email(message: Mapping[str, Any]) -> tuple[str, str]:
     """The subject and plain-text body of a page (or of a notice: ``notice_email``)."""
-    if message.get("type") != "tocsin.page":
+    if message.get("type") in NOTICE_TYPES:
         return notice_email(message)
     incident = message["incident"]
     title = " ".join(str(incident["title"]).split())  # a header holds no line breaks

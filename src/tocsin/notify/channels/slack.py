@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from tocsin.notify.channels.base import ContactMethod
+from tocsin.notify.channels.email import NOTICE_TYPES
 from tocsin.notify.channels.secrets import address_of
 from tocsin.notify.channels.webhook import WEBHOOK_TIMEOUT_SECONDS, post_json
 
@@ -52,7 +53,7 @@ def notice_message(message: Mapping[str, Any], key: str) -> dict[str, Any]:
 
 def slack_message(message: Mapping[str, Any], key: str) -> dict[str, Any]:
     """The Block Kit body of a page (``text`` is what notifications and old clients show)."""
-    if message.get("type") != "tocsin.page":
+    if message.get("type") in NOTICE_TYPES:
         return notice_message(message, key)
     incident = message["incident"]
     severity = str(incident["severity"])
