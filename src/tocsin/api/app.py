@@ -37,6 +37,7 @@ from tocsin.engine.writer import GroupCommitWriter, Work
 from tocsin.escalation import service as escalation_service
 from tocsin.heartbeats import service as heartbeat_service
 from tocsin.ingest.routing import KeyDirectory
+from tocsin.notify import oncall
 from tocsin.notify.delivery import DeliveryWorker
 from tocsin.notify.links import LinkMaker
 from tocsin.observability.metrics import Metrics
@@ -90,6 +91,7 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
         {
             escalation_service.TIMER_KIND: escalation_service.escalation_handler(links),
             holds.TIMER_KIND: holds.sweep_handler(suppressions),
+            oncall.TIMER_KIND: oncall.on_oncall_notice,
             retention.TIMER_KIND: retention.retention_handler(
                 retention.Retention(
                     settings.change_retention_days,
@@ -209,6 +211,7 @@ def _arm_sweeps(now: datetime) -> Work:
             (retention.TIMER_KIND, retention.TIMER_SUBJECT),
         ):
             arm(store, cur, kind=kind, subject=subject, due_at=now, now=now)
+        oncall.arm_missing(store, cur, now)
         return []
 
     return work

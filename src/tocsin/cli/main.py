@@ -15,6 +15,7 @@ from tocsin.cli import incident_actions  # noqa: F401  (registers incidents ack/
 from tocsin.cli.context import CliState, console, fail, state
 from tocsin.cli.demo_sink import DEMO_SINK_PORT, start_demo_sink
 from tocsin.cli.heartbeats import heartbeats_app
+from tocsin.cli.notify import notify_app
 from tocsin.cli.read import alerts_app, incidents_app, integrations_app
 from tocsin.cli.schedule_edits import override_app, swap_app
 from tocsin.cli.schedules import oncall_command, schedule_app
@@ -46,6 +47,7 @@ app.add_typer(schedule_app, name="schedule")
 schedule_app.add_typer(swap_app, name="swap")
 schedule_app.add_typer(override_app, name="override")
 app.add_typer(user_app, name="user")
+app.add_typer(notify_app, name="notify")
 app.command("oncall")(oncall_command)
 app.command("apply")(apply_command)
 app.command("export")(export_command)

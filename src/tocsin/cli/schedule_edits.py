@@ -233,9 +233,12 @@ def remove_override_command(
     override_id: Annotated[str, typer.Argument(help="id from `tocsin schedule override list`")],
 ) -> None:
     """Remove an override made through the API or CLI (the world file's stay)."""
+    now = SystemClock().now()
     run_store(
         ctx,
-        lambda conn: store.delete_override(conn, schedule=schedule, override_id=override_id),
+        lambda conn: store.delete_override(
+            conn, schedule=schedule, override_id=override_id, now=now
+        ),
         write=True,
     )
     console.print(f"override {override_id} removed", highlight=False)

@@ -1,18 +1,21 @@
-"""``tocsin user``: verify a user's contact methods with a code sent through them."""
+"""``tocsin user``: show a user's contact methods; verify them with a code sent through
+them."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Annotated, TypeVar
 
 import typer
 
-from tocsin.cli.context import console, fail, print_json, state
+from tocsin.cli.context import console, fail, print_json, print_table, state
 from tocsin.clock import SystemClock
+from tocsin.directory.users import get_user
 from tocsin.notify.contacts import service as contacts
 from tocsin.notify.contacts.service import ContactError
 
-user_app = typer.Typer(help="Users: verify their contact methods.", no_args_is_help=True)
+user_app = typer.Typer(help="Users: show and verify their contact methods.", no_args_is_help=True)
 JsonFlag = Annotated[bool, typer.Option("--json", help="print JSON instead of a sentence")]
 UserName = Annotated[str, typer.Argument(help="the user's name (handle)")]
 Index = Annotated[int, typer.Argument(help="position in the user's contact_methods, from 0")]
@@ -25,6 +28,33 @@ def _run(work: Callable[[], T]) -> T:
     except ContactError as exc:
         fail(f"{exc.message} ({exc.code})")
         raise  # unreachable: fail() exits
+
+
+@user_app.command("show")
+def show_command(ctx: typer.Context, name: UserName, as_json: JsonFlag = False) -> None:
+    """Show user NAME: teams, and each contact method, verified and test-confirmed."""
+    with state(ctx).engine.connect() as conn:
+        user = get_user(conn, name)
+    if user is None:
+        fail(f"no user named {name!r} (not_found)")
+        return
+    if as_json:
+        print_json(user)
+        return
+    teams = ", ".join(f"{team} ({role})" for team, role in user.teams.items()) or "none"
+    console.print(f"{user.name} ({user.time_zone}); teams: {teams}", highlight=False)
+
+    def when(at: datetime | None) -> str:
+        return f"{at:%Y-%m-%d %H:%M:%S}Z" if at else "no"
+
+    print_table(
+        "contact methods",
+        ("method", "type", "address", "verified", "test page confirmed"),
+        [
+            (i, m.type, m.address, when(m.verified_at), when(m.test_confirmed_at))
+            for i, m in enumerate(user.contact_methods)
+        ],
+    )
 
 
 @user_app.command("verify-send")

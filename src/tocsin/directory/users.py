@@ -10,18 +10,22 @@ from pydantic import BaseModel
 from sqlalchemy import Connection, Row, select
 
 from tocsin.core.paging import DEFAULT_LIMIT, Page
+from tocsin.notify.contacts.confirmed import confirmed_methods
 from tocsin.notify.contacts.service import verified_methods
 from tocsin.store.keyset import keyset_page
 from tocsin.store.schema import team_members, teams, users
 
 
 class ContactMethodOut(BaseModel):
-    """One way to reach a user, and whether a code sent through it came back."""
+    """One way to reach a user, whether a code sent through it came back, and whether a
+    test page reached them through it (its confirm link was posted)."""
 
     type: str
     address: str
     verified: bool = False
     verified_at: datetime | None = None
+    test_confirmed: bool = False
+    test_confirmed_at: datetime | None = None
 
 
 class UserOut(BaseModel):
@@ -37,12 +41,24 @@ class UserOut(BaseModel):
 
 
 def _user(
-    row: Row[Any], memberships: dict[str, str], verified: dict[tuple[str, str], datetime]
+    row: Row[Any],
+    memberships: dict[str, str],
+    verified: dict[tuple[str, str], datetime],
+    confirmed: dict[tuple[str, str], datetime],
 ) -> UserOut:
     methods = []
     for m in row.contact_methods:
         at = verified.get((m["type"], m["address"]))
-        methods.append(ContactMethodOut(**m, verified=at is not None, verified_at=at))
+        tested = confirmed.get((m["type"], m["address"]))
+        methods.append(
+            ContactMethodOut(
+                **m,
+                verified=at is not None,
+                verified_at=at,
+                test_confirmed=tested is not None,
+                test_confirmed_at=tested,
+            )
+        )
     return UserOut(
         name=row.name,
         full_name=row.full_name,
@@ -83,7 +99,11 @@ def _users(conn: Connection, rows: Sequence[Row[Any]]) -> list[UserOut]:
     for m in member_rows:
         roles.setdefault(m.user_id, {})[m.name] = m.role
     verified = verified_methods(conn, ids)
-    return [_user(row, roles.get(row.id, {}), verified.get(row.id, {})) for row in rows]
+    confirmed = confirmed_methods(conn, ids)
+    return [
+        _user(row, roles.get(row.id, {}), verified.get(row.id, {}), confirmed.get(row.id, {}))
+        for row in rows
+    ]
 
 
 def user_by_feed_token(conn: Connection, token: str) -> tuple[str, str] | None:

@@ -11,20 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-import msgspec
-
-from tocsin.core.durations import parse_duration
 from tocsin.escalation.urgency import Urgency
 from tocsin.notify.links import LinkMaker
 from tocsin.notify.outbox import Page
-from tocsin.store.batch import Batch, placeholders
-
-
-def _decode(value: Any) -> Any:
-    return msgspec.json.decode(value) if isinstance(value, str | bytes) else value
+from tocsin.notify.recipients import contact_methods, notification_rules
+from tocsin.store.batch import Batch
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,11 +37,11 @@ def pages_to(store: Batch, cur: Any, users: Sequence[str], run: PageRun) -> list
     """A page to every contact method of each of ``users`` (those who have one), at each
     step of their rules for ``run.urgency``."""
     pages = []
-    for user, methods, rules in _contact_methods(store, cur, users):
+    for user, methods, rules in contact_methods(store, cur, users):
         sent = {**run.message, "urgency": run.urgency.value}
         if run.links is not None:
             sent["links"] = run.links.links(run.incident_id, user, run.now)
-        for r, (delay, via) in enumerate(_rules(rules, run.urgency)):
+        for r, (delay, via) in enumerate(notification_rules(rules, run.urgency.value)):
             for m, method in enumerate(methods):
                 if via is not None and method["type"] != via:
                     continue
@@ -64,29 +58,3 @@ def pages_to(store: Batch, cur: Any, users: Sequence[str], run: PageRun) -> list
                     )
                 )
     return pages
-
-
-def _rules(rules: dict[str, Any], urgency: Urgency) -> list[tuple[timedelta, str | None]]:
-    """A user's rules for ``urgency`` as (delay, contact type); with none, every contact
-    method at once."""
-    written = rules.get(urgency.value) or []
-    if not written:
-        return [(timedelta(0), None)]
-    return [(parse_duration(rule["after"]), rule["via"]) for rule in written]
-
-
-def _contact_methods(
-    store: Batch, cur: Any, users: Sequence[str]
-) -> list[tuple[str, list[dict[str, str]], dict[str, Any]]]:
-    if not users:
-        return []
-    cur.execute(
-        "SELECT name, contact_methods, notification_rules FROM users "
-        f"WHERE name IN ({placeholders(len(users), store.mark)})",
-        list(users),
-    )
-    found = {
-        name: (_decode(methods) or [], _decode(rules) or {})
-        for name, methods, rules in cur.fetchall()
-    }
-    return [(user, *found[user]) for user in users if user in found]

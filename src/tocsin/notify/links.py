@@ -1,6 +1,8 @@
-"""Signed, expiring links that acknowledge or resolve an incident from a page, no login.
+"""Signed, expiring links that act from a message, no login: acknowledge or resolve an
+incident from a page, confirm that a test page arrived.
 
-A link carries the incident, the action, the user it was sent to and when it expires,
+A link carries its subject (the incident; the test page and contact method), the action,
+the user it was sent to and when it expires,
 signed with HMAC-SHA256 under this installation's key (made once, kept in the database,
 shared by every process). Anything changed in it breaks the signature. Opening a link
 shows what it will do; the action happens only when the page's button posts it back,
@@ -22,7 +24,8 @@ from sqlalchemy.exc import IntegrityError
 
 from tocsin.store.schema import instance_secrets
 
-ACTIONS = ("acknowledge", "resolve")
+ACTIONS = ("acknowledge", "resolve", "confirm")
+PAGE_ACTIONS = ("acknowledge", "resolve")
 LINK_LIFETIME = timedelta(hours=24)
 _KEY_NAME = "action_links"
 
@@ -37,8 +40,11 @@ class LinkError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class ActionLink:
-    incident_id: str
-    action: str  # acknowledge | resolve
+    """What a link does: ``action`` on ``subject`` (an incident id for acknowledge and
+    resolve; ``<test page id>/<method index>`` for confirm) as ``user``, until ``expires``."""
+
+    subject: str
+    action: str  # acknowledge | resolve | confirm
     user: str
     expires: datetime
 
@@ -56,7 +62,7 @@ def sign(link: ActionLink, key: bytes) -> str:
     if link.action not in ACTIONS:
         raise ValueError(link.action)
     body = "\n".join(
-        (link.incident_id, link.action, link.user, str(int(link.expires.timestamp())))
+        (link.subject, link.action, link.user, str(int(link.expires.timestamp())))
     ).encode()
     signature = hmac.new(key, body, hashlib.sha256).digest()
     return f"{_b64(body)}.{_b64(signature)}"
@@ -73,14 +79,14 @@ def verify(token: str, key: bytes, now: datetime) -> ActionLink:
         raise LinkError("bad_link", "this link is not one Tocsin made (or was altered)")
     if not hmac.compare_digest(signature, hmac.new(key, body, hashlib.sha256).digest()):
         raise LinkError("bad_link", "this link is not one Tocsin made (or was altered)")
-    incident_id, action, user, expires_at = body.decode().split("\n")
+    subject, action, user, expires_at = body.decode().split("\n")
     expires = datetime.fromtimestamp(int(expires_at), UTC)
     if now >= expires:
         raise LinkError(
             "link_expired",
             f"this link expired at {expires.isoformat()}; open the incident in Tocsin instead",
         )
-    return ActionLink(incident_id, action, user, expires)
+    return ActionLink(subject, action, user, expires)
 
 
 def signing_key(engine: Engine, now: datetime) -> bytes:
@@ -128,6 +134,10 @@ class LinkMaker:
         return self._key
 
     def links(self, incident_id: str, user: str, now: datetime) -> dict[str, str]:
-        expires = now + LINK_LIFETIME
-        tokens = {a: sign(ActionLink(incident_id, a, user, expires), self.key) for a in ACTIONS}
-        return {action: f"{self.base_url}/act/{token}" for action, token in tokens.items()}
+        """The acknowledge and resolve links of a page to ``user``."""
+        return {a: self.link(incident_id, a, user, now) for a in PAGE_ACTIONS}
+
+    def link(self, subject: str, action: str, user: str, now: datetime) -> str:
+        """One signed link, valid for ``LINK_LIFETIME``."""
+        token = sign(ActionLink(subject, action, user, now + LINK_LIFETIME), self.key)
+        return f"{self.base_url}/act/{token}"

@@ -25,6 +25,7 @@ from pydantic import (
     model_validator,
 )
 
+from tocsin.core.durations import format_duration, parse_duration
 from tocsin.inputs import (
     MAX_DURATION,
     TextModel,
@@ -49,6 +50,7 @@ from tocsin.schedules.model import (
     WeeklyWindow,
     Window,
 )
+from tocsin.schedules.notices import NoticeSettings
 
 Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 DAYS: tuple[Day, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -203,6 +205,33 @@ class ShadowSpec(Spec):
     end: Instant | None = None
 
 
+MAX_REMINDER = timedelta(days=7)
+
+
+def _reminder(value: str) -> str:
+    """``90m`` → ``1h30m``: how long before a shift its reminder goes out (0s: none)."""
+    try:
+        length = parse_duration(value)
+    except ValueError:
+        raise ValueError(f"{value[:40]!r} is not a duration like 1h or 30m") from None
+    if length < timedelta(0) or length > MAX_REMINDER:
+        raise ValueError("must be between 0s and 7d")
+    return format_duration(length)
+
+
+class NoticeSpec(Spec):
+    """Which on-call notices the people of this schedule get (docs/notifications.md)."""
+
+    shift_start: bool = True
+    reminder_before: Annotated[str, AfterValidator(_reminder)] = "1h"
+    handoff_report: bool = True
+
+    def settings(self) -> NoticeSettings:
+        """The pure model's settings."""
+        reminder = parse_duration(self.reminder_before)
+        return NoticeSettings(self.shift_start, reminder or None, self.handoff_report)
+
+
 class ScheduleDefinition(Spec):
     """A schedule without its name: the ``schedules.definition`` document."""
 
@@ -211,6 +240,7 @@ class ScheduleDefinition(Spec):
     layers: Annotated[list[LayerSpec], at_most(MAX_LAYERS)] = Field(min_length=1)
     overrides: Annotated[list[OverrideSpec], at_most(1000)] = Field(default_factory=list)
     shadows: Annotated[list[ShadowSpec], at_most(100)] = Field(default_factory=list)
+    notify: NoticeSpec = Field(default_factory=NoticeSpec)
 
     @model_validator(mode="after")
     def _computable(self) -> ScheduleDefinition:

@@ -474,6 +474,26 @@ contact_verifications = Table(
     Column("created_at", UTCDateTime, nullable=False),
     UniqueConstraint("user_id", "method_type", "address"),
 )
+# A test page: one message to each contact method of a user, through the outbox (key
+# test/<id>/<index>), each with a link that confirms it arrived.
+test_pages = Table(
+    "test_pages",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("user_id", ID, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("requested_by", String(200), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index(None, "user_id", "created_at"),
+)
+test_page_methods = Table(
+    "test_page_methods",
+    metadata,
+    Column("test_page_id", ID, ForeignKey("test_pages.id", ondelete="CASCADE"), primary_key=True),
+    Column("method_index", Integer, primary_key=True),
+    Column("method_type", String(32), nullable=False),
+    Column("address", Text, nullable=False),
+    Column("confirmed_at", UTCDateTime),  # when its confirm link was posted
+)
 
 team_members = Table(
     "team_members",

@@ -7,7 +7,6 @@ sleeps), and the pages through the real delivery worker to a local HTTP receiver
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import json
@@ -19,16 +18,13 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select
 
+from tests.support.process_world import ProcessWorld, run_in
 from tests.support.sinks import WebhookSink, webhook_sink
 from tests.support.writer_world import route_of
 from tocsin.clock import ManualClock
 from tocsin.core.events import Action, AlertEvent, Severity
-from tocsin.engine.timers import TimerService
-from tocsin.engine.writer import GroupCommitWriter
 from tocsin.escalation import service as escalation
 from tocsin.incidents.actions import ActResult, EscalateResult, act_on_incident, escalate_now
-from tocsin.notify.delivery import DeliveryWorker
-from tocsin.settings import Settings
 from tocsin.store.schema import deliveries, delivery_attempts, escalations
 from tocsin.world import apply_world, load_world_text
 
@@ -69,20 +65,18 @@ services:
 """
 
 
-class World:
-    """The writer, the timers and the delivery worker of one process, on ``clock``."""
+class World(ProcessWorld):
+    """One process paging the escalation policies of the world at ``KEY``'s service."""
 
     def __init__(self, engine: Engine, clock: ManualClock) -> None:
-        self.engine, self.clock = engine, clock
-        self.route = route_of(engine, KEY)
-        self.writer = GroupCommitWriter(engine)
-        self.timers = TimerService(
-            self.writer,
+        super().__init__(
+            engine,
             clock,
+            T0,
             {escalation.TIMER_KIND: escalation.on_escalation},
-            subject_locks={escalation.TIMER_KIND: escalation.lock_incidents},
+            {escalation.TIMER_KIND: escalation.lock_incidents},
         )
-        self.delivery = DeliveryWorker(engine, clock, Settings())
+        self.route = route_of(engine, KEY)
 
     async def send(
         self, action: Action, key: str = "disk-full", severity: Severity = Severity.CRITICAL
@@ -92,23 +86,9 @@ class World:
         )
         await self.writer.submit([event])
 
-    async def at(self, minutes: float) -> None:
-        """Move the clock to T0 + ``minutes``, fire what is due and send what it queued."""
-        self.clock.set(T0 + timedelta(minutes=minutes))
-        await self.timers.fire_due()
-        await self.delivery.deliver_due()
-
 
 def run(engine: Engine, clock: ManualClock, body: Any) -> None:
-    async def main() -> None:
-        w = World(engine, clock)
-        w.writer.start()
-        try:
-            await body(w)
-        finally:
-            await w.writer.stop()
-
-    asyncio.run(main())
+    run_in(World(engine, clock), body)
 
 
 def trigger_and_page(engine: Engine, text: str, severity: Severity = Severity.CRITICAL) -> None:

@@ -157,6 +157,8 @@ def test_users_show_contact_methods_teams_and_their_feed(oncall: Tocsin) -> None
         "address": "+4915100000001",
         "verified": False,
         "verified_at": None,
+        "test_confirmed": False,
+        "test_confirmed_at": None,
     }
     assert users["chandra"]["contact_methods"] == []
     assert get(oncall, "/api/v1/users/bob")["ical_path"].startswith("/ical/users/")

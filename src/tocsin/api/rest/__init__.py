@@ -15,6 +15,7 @@ from tocsin.api.rest import (
     schedule_edits,
     schedules,
     silences,
+    test_pages,
     timers,
     users,
     windows,
@@ -32,5 +33,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     schedules.router,
     schedule_edits.router,
     users.router,
+    test_pages.router,
     timers.router,
 )

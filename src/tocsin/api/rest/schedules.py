@@ -204,9 +204,10 @@ async def list_overrides(
 @router.delete("/schedules/{name}/overrides/{override_id}", status_code=204)
 async def delete_override(name: str, override_id: str, runtime: RuntimeDep) -> Response:
     """Remove an override made through the API (the world file's stay)."""
+    now = runtime.clock.now()
     await call_store(
         runtime,
-        lambda conn: store.delete_override(conn, schedule=name, override_id=override_id),
+        lambda conn: store.delete_override(conn, schedule=name, override_id=override_id, now=now),
         write=True,
     )
     return Response(status_code=204)

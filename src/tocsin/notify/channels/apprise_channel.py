@@ -53,6 +53,6 @@ class AppriseChannel:
         )
 
     def send_page(self, method: ContactMethod, message: Mapping[str, Any], key: str) -> None:
-        """Send the page (the email's text: facts and links) ending with the key."""
+        """Send the page or notice (the email's text: facts and links) ending with the key."""
         title, body = page_email(message)
         _notify(method.address, title, f"{body}Key: {key}\n")

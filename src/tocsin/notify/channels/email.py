@@ -13,6 +13,8 @@ from typing import Any
 from tocsin.notify.channels.base import ContactMethod, DeliveryFailed, InvalidAddress
 
 SMTP_TIMEOUT_SECONDS = 10.0
+# Messages that are not an incident's page: rendered from their title and text.
+NOTICE_TYPES = ("tocsin.on_call", "tocsin.test")
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,8 +43,21 @@ def verification_email(method: ContactMethod, code: str) -> tuple[str, str]:
     return subject, body
 
 
+def notice_email(message: Mapping[str, Any]) -> tuple[str, str]:
+    """The subject and body of a message that is not an incident's page (an on-call
+    notice, a test page): its ``title`` and ``text``, then its links."""
+    subject = " ".join(str(message["title"]).split())[:250]  # no line breaks in a header
+    body = str(message["text"]).rstrip("\n") + "\n"
+    links = message.get("links") or {}
+    if links:
+        body += "\n" + "".join(f"{action.capitalize()}: {url}\n" for action, url in links.items())
+    return subject, body
+
+
 def page_email(message: Mapping[str, Any]) -> tuple[str, str]:
-    """The subject and plain-text body of a page."""
+    """The subject and plain-text body of a page (or of a notice: ``notice_email``)."""
+    if message.get("type") in NOTICE_TYPES:
+        return notice_email(message)
     incident = message["incident"]
     title = " ".join(str(incident["title"]).split())  # a header holds no line breaks
     subject = f"[{incident['severity'].upper()}] {title} ({incident['service']})"[:250]

@@ -9,14 +9,52 @@ from collections.abc import Mapping
 from typing import Any
 
 from tocsin.notify.channels.base import ContactMethod
+from tocsin.notify.channels.email import NOTICE_TYPES
 from tocsin.notify.channels.secrets import address_of
 from tocsin.notify.channels.webhook import WEBHOOK_TIMEOUT_SECONDS, post_json
 
 _EMOJI = {"critical": ":red_circle:", "error": ":large_orange_circle:", "warning": ":warning:"}
 
 
+def _buttons(links: Mapping[str, str]) -> dict[str, Any]:
+    return {
+        "type": "actions",
+        "elements": [
+            {
+                "type": "button",
+                "text": {"type": "plain_text", "text": action.capitalize()},
+                "url": url,
+                **({"style": "primary"} if action in ("acknowledge", "confirm") else {}),
+            }
+            for action, url in links.items()
+        ],
+    }
+
+
+def _footer(key: str) -> dict[str, Any]:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": f"Tocsin · {key}"}]}
+
+
+def notice_message(message: Mapping[str, Any], key: str) -> dict[str, Any]:
+    """The Block Kit body of an on-call notice or a test page: its title as the header,
+    its text (a handoff report: preformatted) below, its links as buttons."""
+    title = " ".join(str(message["title"]).split())
+    text = str(message["text"]).rstrip()
+    body = f"```{text[:2900]}```" if "\n" in text else text[:2900]  # Slack's limit: 3000
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": title[:150], "emoji": True}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": body}},
+    ]
+    if message.get("links"):
+        blocks.append(_buttons(message["links"]))
+    blocks.append(_footer(key))
+    return {"text": title, "blocks": blocks}
+
+
 def slack_message(message: Mapping[str, Any], key: str) -> dict[str, Any]:
     """The Block Kit body of a page (``text`` is what notifications and old clients show)."""
+    if message.get("type") in NOTICE_TYPES:
+        return notice_message(message, key)
     incident = message["incident"]
     severity = str(incident["severity"])
     title = f"{_EMOJI.get(severity, ':information_source:')} {incident['title']}"
@@ -38,21 +76,8 @@ def slack_message(message: Mapping[str, Any], key: str) -> dict[str, Any]:
     ]
     links = message.get("links") or {}
     if links:
-        blocks.append(
-            {
-                "type": "actions",
-                "elements": [
-                    {
-                        "type": "button",
-                        "text": {"type": "plain_text", "text": action.capitalize()},
-                        "url": url,
-                        **({"style": "primary"} if action == "acknowledge" else {}),
-                    }
-                    for action, url in links.items()
-                ],
-            }
-        )
-    blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f"Tocsin · {key}"}]})
+        blocks.append(_buttons(links))
+    blocks.append(_footer(key))
     return {"text": text, "blocks": blocks}
 
 

@@ -26,6 +26,7 @@ from tocsin.schedules.definition_edits import (
     remove_layer,
 )
 from tocsin.schedules.errors import ScheduleError
+from tocsin.schedules.store.notice_timer import drop_notices, rearm_notices
 from tocsin.schedules.store.schedules import (
     StoredSchedule,
     load_definition,
@@ -54,9 +55,10 @@ def create_schedule(
     if conn.execute(select(schedules.c.id).where(schedules.c.name == name)).first():
         raise ScheduleError(409, "already_exists", f"a schedule named {name!r} exists")
     _require_references(conn, spec)
+    schedule_id = new_id(now)
     conn.execute(
         insert(schedules).values(
-            id=new_id(now),
+            id=schedule_id,
             name=name,
             definition=spec.model_dump(),
             feed_token=new_secret(),
@@ -64,6 +66,7 @@ def create_schedule(
             updated_at=now,
         )
     )
+    rearm_notices(conn, schedule_id, now)
     return schedule_detail(conn, name)
 
 
@@ -76,6 +79,7 @@ def _write(
         .where(schedules.c.id == stored.id)
         .values(definition=spec.model_dump(), updated_at=now)
     )
+    rearm_notices(conn, stored.id, now)
 
 
 def replace_schedule(
@@ -91,6 +95,7 @@ def delete_schedule(conn: Connection, name: str) -> None:
     stored = load_schedule(conn, name, lock=True)
     conn.execute(delete(schedule_swaps).where(schedule_swaps.c.schedule_id == stored.id))
     conn.execute(delete(schedule_overrides).where(schedule_overrides.c.schedule_id == stored.id))
+    drop_notices(conn, stored.id)
     conn.execute(delete(schedules).where(schedules.c.id == stored.id))
 
 

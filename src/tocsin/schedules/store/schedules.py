@@ -23,6 +23,7 @@ from tocsin.inputs import STORED
 from tocsin.schedules.definition import ScheduleDefinition, to_schedule
 from tocsin.schedules.errors import ScheduleError
 from tocsin.schedules.model import Override, Schedule
+from tocsin.schedules.store.notice_timer import rearm_notices
 from tocsin.store.keyset import keyset_page
 from tocsin.store.schema import schedule_overrides, schedules, users
 
@@ -236,6 +237,7 @@ def add_override(
             replaces=replaces,
         )
     )
+    rearm_notices(conn, stored.id, now)
     return OverrideOut(
         id=row_id,
         schedule=schedule,
@@ -259,7 +261,7 @@ def require_users(conn: Connection, names: Iterable[str]) -> None:
         raise ScheduleError(400, "unknown_user", f"no user named {missing[0]!r}{hint}")
 
 
-def delete_override(conn: Connection, *, schedule: str, override_id: str) -> None:
+def delete_override(conn: Connection, *, schedule: str, override_id: str, now: datetime) -> None:
     """Remove an API override; ScheduleError 404 when the schedule has no such override."""
     stored = load_schedule(conn, schedule)
     done = conn.execute(
@@ -271,3 +273,4 @@ def delete_override(conn: Connection, *, schedule: str, override_id: str) -> Non
         raise ScheduleError(
             404, "not_found", f"schedule {schedule!r} has no override {override_id!r}"
         )
+    rearm_notices(conn, stored.id, now)

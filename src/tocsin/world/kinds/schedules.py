@@ -17,6 +17,7 @@ from sqlalchemy import Connection, select
 
 from tocsin.inputs import STORED
 from tocsin.schedules.definition import ScheduleDefinition
+from tocsin.schedules.store.notice_timer import drop_notices, rearm_notices
 from tocsin.schedules.store.schedules import delete_overrides
 from tocsin.store.schema import schedules
 from tocsin.world.document import World
@@ -31,7 +32,7 @@ class ScheduleSpec(NamedSpec, ScheduleDefinition):
     """A schedule, as written under ``schedules:``."""
 
 
-DEFINITION = ("time_zone", "team", "layers", "overrides", "shadows")
+DEFINITION = ("time_zone", "team", "layers", "overrides", "shadows", "notify")
 
 
 def _values(spec: ScheduleDefinition) -> dict[str, Any]:
@@ -53,6 +54,7 @@ class Schedules(TableKind):
         FieldSpec("layers"),
         FieldSpec("overrides"),
         FieldSpec("shadows"),
+        FieldSpec("notify"),
         FieldSpec("users", refers_to="user", unordered=True),
     )
     delete_note = "deleted with its API overrides and swaps; its calendar feed stops working"
@@ -81,10 +83,22 @@ class Schedules(TableKind):
         values = {"name": change.key[0], "definition": {f: change.values[f] for f in DEFINITION}}
         return with_feed_token(change, values)
 
+    def create(self, conn: Connection, change: Change, ids: Ids, now: datetime) -> None:
+        """Insert the schedule and arm its on-call notices."""
+        super().create(conn, change, ids, now)
+        rearm_notices(conn, ids.of(self.name, change.key), now)
+
+    def update(self, conn: Connection, change: Change, ids: Ids, now: datetime) -> None:
+        """Rewrite the schedule; who is told what may have changed: look again now."""
+        super().update(conn, change, ids, now)
+        assert change.row_id is not None
+        rearm_notices(conn, change.row_id, now)
+
     def delete(self, conn: Connection, change: Change, ids: Ids, now: datetime) -> None:
-        """Delete the schedule and the overrides made on it through the API."""
+        """Delete the schedule, the overrides made on it through the API, its notices."""
         assert change.row_id is not None
         delete_overrides(conn, change.row_id)
+        drop_notices(conn, change.row_id)
         super().delete(conn, change, ids, now)
 
     def export(self, records: Sequence[Record], doc: dict[str, Any]) -> None:
