@@ -254,6 +254,7 @@ def _pages_to(
                         sent,
                         method.get("secret"),
                         now + delay if delay else None,
+                        tuple(method.get("fallback") or ()),
                     )
                 )
     return pages
