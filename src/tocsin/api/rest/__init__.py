@@ -11,6 +11,7 @@ from tocsin.api.rest import (
     heartbeats,
     incidents,
     integrations,
+    providers,
     schedule_edits,
     schedules,
     silences,
@@ -31,4 +32,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     schedule_edits.router,
     users.router,
     timers.router,
+    providers.router,
 )
