@@ -93,9 +93,14 @@ class Metrics:
         self.provider_failures.labels(provider).inc()
 
 
-class _OpenAlerts(Collector):
+class _FromDatabase(Collector):
+    """A collector that reads the database at scrape time."""
+
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+
+
+class _OpenAlerts(_FromDatabase):
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         gauge = GaugeMetricFamily(
@@ -115,11 +120,8 @@ class _OpenAlerts(Collector):
         yield gauge
 
 
-class _Timers(Collector):
+class _Timers(_FromDatabase):
     """Armed and dead timers by kind, read at scrape time (the same in every process)."""
-
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         gauge = GaugeMetricFamily(
@@ -138,11 +140,8 @@ class _Timers(Collector):
         yield gauge
 
 
-class _Breakers(Collector):
+class _Breakers(_FromDatabase):
     """Each provider's circuit breaker, read at scrape time (the same in every process)."""
-
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         gauge = GaugeMetricFamily(
