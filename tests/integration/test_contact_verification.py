@@ -473,8 +473,11 @@ def test_reapplying_the_world_keeps_verification_and_a_new_address_starts_unveri
     assert method == {
         "type": "email",
         "address": "kim@new.example.com",
+        "fallback": [],
         "verified": False,
         "verified_at": None,
+        "last_error": None,
+        "last_error_at": None,
     }
     # Edited back, the old address must be verified again: apply forgot it.
     clocked.world_path.write_text(world(hooks))

@@ -178,3 +178,16 @@ def test_acknowledge_resolve_and_escalate_through_the_api_and_the_cli(
     assert "already acknowledged" in tocsin.cli("incidents", "ack", incident_id)
     with tocsin.api() as api:
         assert api.get(f"/api/v1/incidents/{incident_id}").json()["status"] == "acknowledged"
+
+
+def test_the_providers_breakers_are_listed_and_an_unknown_one_cannot_be_reset(
+    tocsin: Tocsin,
+) -> None:
+    with tocsin.api() as api:
+        listed = api.get("/api/v1/providers")
+        unknown = api.post("/api/v1/providers/webhook:nowhere.example/reset")
+    assert listed.status_code == 200, listed.text
+    assert isinstance(listed.json(), list)  # the sink never failed: no breaker rows
+    assert unknown.status_code == 404
+    assert unknown.json()["code"] == "not_found"
+    assert json.loads(tocsin.cli("providers", "--json")) == listed.json()

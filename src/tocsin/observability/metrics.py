@@ -101,7 +101,6 @@ class _FromDatabase(Collector):
 
 
 class _OpenAlerts(_FromDatabase):
-
     def collect(self) -> Iterator[GaugeMetricFamily]:
         gauge = GaugeMetricFamily(
             "tocsin_open_alerts", "Alerts not yet resolved, by status.", labels=["status"]

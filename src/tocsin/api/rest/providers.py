@@ -18,9 +18,11 @@ def get_providers(runtime: RuntimeDep) -> list[BreakerOut]:
         return list_breakers(conn)
 
 
-@router.post("/providers/{name:path}/reset", response_model=BreakerOut)
+@router.post("/providers/{name}/reset", response_model=BreakerOut)
 def post_provider_reset(name: str, runtime: RuntimeDep) -> BreakerOut:
     """Close the provider's breaker now (its failure count starts over)."""
+    # One path segment is enough: names come from a URL's scheme, host and port; one
+    # named after an unreadable file: reference is never tried, so it has no breaker.
     with runtime.engine.begin() as conn:
         breaker = reset(conn, name, runtime.clock.now())
     if breaker is None:
