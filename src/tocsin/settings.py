@@ -73,6 +73,24 @@ class Settings(BaseSettings):
     smtp_starttls: bool = Field(
         default=True, description="upgrade to TLS before sending (off only for a local relay)"
     )
+    # A second SMTP relay, tried when the first fails (same sender, TOCSIN_SMTP_FROM).
+    smtp_fallback_host: str | None = Field(
+        default=None, description="SMTP relay tried when TOCSIN_SMTP_HOST fails"
+    )
+    smtp_fallback_port: int = Field(default=587, ge=1, le=65535, description="its port")
+    smtp_fallback_username: str | None = Field(default=None, description="its login, if any")
+    smtp_fallback_password: str | None = Field(default=None, description="its password")
+    smtp_fallback_starttls: bool = Field(default=True, description="STARTTLS to it")
+    # Circuit breakers (one per provider, shared by every worker through the database).
+    breaker_failures: int = Field(
+        default=5, ge=1, description="failures in a row, within breaker_window, that open it"
+    )
+    breaker_window: float = Field(
+        default=60.0, gt=0, description="seconds in which those failures must fall"
+    )
+    breaker_cool_down: float = Field(
+        default=60.0, gt=0, description="seconds an open breaker skips its provider"
+    )
 
     def resolved_database_url(self) -> str:
         """The database URL in force: the explicit one, or SQLite in the data directory."""

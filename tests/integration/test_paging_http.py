@@ -268,3 +268,16 @@ def test_a_resolved_incident_cannot_be_snoozed_or_given_responders(
         assert (late.status_code, late.json()["code"]) == (409, "resolved")
         missing = api.post("/api/v1/incidents/nosuchincident/snooze", json={"duration": "1h"})
         assert (missing.status_code, missing.json()["code"]) == (404, "not_found")
+
+
+def test_the_providers_breakers_are_listed_and_an_unknown_one_cannot_be_reset(
+    tocsin: Tocsin,
+) -> None:
+    with tocsin.api() as api:
+        listed = api.get("/api/v1/providers")
+        unknown = api.post("/api/v1/providers/webhook:nowhere.example/reset")
+    assert listed.status_code == 200, listed.text
+    assert isinstance(listed.json(), list)  # the sink never failed: no breaker rows
+    assert unknown.status_code == 404
+    assert unknown.json()["code"] == "not_found"
+    assert json.loads(tocsin.cli("providers", "--json")) == listed.json()

@@ -1,4 +1,5 @@
-"""Local receivers of what Tocsin sends: a webhook sink that keeps every request."""
+"""Local receivers of what Tocsin sends: a webhook sink that keeps every request, and can
+be told to answer an error status or to hang (a provider that is down)."""
 
 from __future__ import annotations
 
@@ -12,13 +13,17 @@ from typing import Any
 
 
 class WebhookSink:
-    """An HTTP server on 127.0.0.1 that answers 200 ``{}`` to every POST and keeps it: the
-    headers (with the request's ``path``) and the JSON body (a body that is not JSON
-    as ``{"raw": text}``)."""
+    """An HTTP server on 127.0.0.1 that answers ``status`` (200 ``{}`` by default) to every
+    POST and keeps it: the headers (with the request's ``path``) and the JSON body (a body
+    that is not JSON as ``{"raw": text}``). With ``hang`` set it keeps every request (it
+    arrived) but answers none until the sink closes: the client times out."""
 
-    def __init__(self) -> None:
+    def __init__(self, status: int = 200) -> None:
         self.received: list[tuple[dict[str, str], dict[str, Any]]] = []
         self.raw_bodies: list[bytes] = []
+        self.status = status
+        self.hang = False
+        self._closing = threading.Event()
         self._arrived = threading.Condition()
         sink = self
 
@@ -34,8 +39,11 @@ class WebhookSink:
                     sink.raw_bodies.append(body)
                     sink.received.append(({"path": self.path, **dict(self.headers)}, parsed))
                     sink._arrived.notify_all()
+                if sink.hang:
+                    sink._closing.wait()  # never answers: the client's timeout ends it
+                    return
                 # 200 with a JSON body: what ntfy answers, and any 2xx does for webhooks.
-                self.send_response(200)
+                self.send_response(sink.status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", "2")
                 self.end_headers()
@@ -66,5 +74,6 @@ def webhook_sink() -> Iterator[WebhookSink]:
     try:
         yield sink
     finally:
+        sink._closing.set()
         sink.server.shutdown()
         sink.server.server_close()

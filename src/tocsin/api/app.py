@@ -108,7 +108,13 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
         on_failed=metrics.timer_failed,
     )
     writer.on_armed = timers.nudge
-    delivery = DeliveryWorker(engine, clock, settings, on_attempt=metrics.delivery_attempted)
+    delivery = DeliveryWorker(
+        engine,
+        clock,
+        settings,
+        on_attempt=metrics.delivery_attempted,
+        on_provider_failure=metrics.provider_failed,
+    )
     writer.on_queued = delivery.nudge
     return Runtime(
         settings=settings,

@@ -209,7 +209,7 @@ def incidents_deliveries(
         return
     print_table(
         "Deliveries",
-        ["queued", "level", "user", "method", "state", "attempts", "last error"],
+        ["queued", "level", "user", "method", "state", "attempts", "providers", "last error"],
         [
             (
                 d.queued_at.isoformat(timespec="seconds"),
@@ -218,6 +218,7 @@ def incidents_deliveries(
                 f"{d.method_type} {d.address}",
                 d.state,
                 len(d.attempts),
+                ", ".join(f"{a.provider or a.channel} {a.outcome}" for a in d.attempts[-4:]),
                 d.last_error or "",
             )
             for d in page.deliveries

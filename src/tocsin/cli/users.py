@@ -1,5 +1,5 @@
-"""``tocsin user``: show a user's contact methods; verify them with a code sent through
-them."""
+"""``tocsin user``: show and list users' contact methods (verified? test page confirmed?
+last delivery error?) and verify them with a code sent through them."""
 
 from __future__ import annotations
 
@@ -11,11 +11,14 @@ import typer
 
 from tocsin.cli.context import console, fail, print_json, print_table, state
 from tocsin.clock import SystemClock
-from tocsin.directory.users import get_user
+from tocsin.core.paging import MAX_LIMIT, every_page
+from tocsin.directory.users import get_user, list_users
 from tocsin.notify.contacts import service as contacts
 from tocsin.notify.contacts.service import ContactError
 
-user_app = typer.Typer(help="Users: show and verify their contact methods.", no_args_is_help=True)
+user_app = typer.Typer(
+    help="Users: their contact methods, and verifying them.", no_args_is_help=True
+)
 JsonFlag = Annotated[bool, typer.Option("--json", help="print JSON instead of a sentence")]
 UserName = Annotated[str, typer.Argument(help="the user's name (handle)")]
 Index = Annotated[int, typer.Argument(help="position in the user's contact_methods, from 0")]
@@ -53,6 +56,45 @@ def show_command(ctx: typer.Context, name: UserName, as_json: JsonFlag = False) 
         [
             (i, m.type, m.address, when(m.verified_at), when(m.test_confirmed_at))
             for i, m in enumerate(user.contact_methods)
+        ],
+    )
+
+
+@user_app.command("list")
+def list_command(
+    ctx: typer.Context,
+    name: Annotated[str | None, typer.Argument(help="only this user")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """List users' contact methods: verified or not, and the last permanent delivery error
+    (a webhook answering 401), shown until a page gets through again."""
+    with state(ctx).engine.connect() as conn:
+        if name is None:
+            found = every_page(lambda cursor: list_users(conn, limit=MAX_LIMIT, cursor=cursor))
+        else:
+            one = get_user(conn, name)
+            if one is None:
+                fail(f"no user named {name!r}")
+                return
+            found = [one]
+    if as_json:
+        print_json(found)
+        return
+    print_table(
+        "Contact methods",
+        ["user", "index", "type", "address", "fallback", "verified", "last error"],
+        [
+            (
+                u.name,
+                str(i),
+                m.type,
+                m.address,
+                ", ".join(m.fallback),
+                "yes" if m.verified else "no",
+                f"{m.last_error} ({m.last_error_at:%Y-%m-%d %H:%M}Z)" if m.last_error else "",
+            )
+            for u in found
+            for i, m in enumerate(u.contact_methods)
         ],
     )
 

@@ -10,22 +10,28 @@ from pydantic import BaseModel
 from sqlalchemy import Connection, Row, select
 
 from tocsin.core.paging import DEFAULT_LIMIT, Page
+from tocsin.notify.channels.secrets import redacted
 from tocsin.notify.contacts.confirmed import confirmed_methods
+from tocsin.notify.contacts.errors import MethodState, method_states
 from tocsin.notify.contacts.service import verified_methods
 from tocsin.store.keyset import keyset_page
 from tocsin.store.schema import team_members, teams, users
 
 
 class ContactMethodOut(BaseModel):
-    """One way to reach a user, whether a code sent through it came back, and whether a
-    test page reached them through it (its confirm link was posted)."""
+    """One way to reach a user: whether a code sent through it came back, whether a test
+    page reached them through it (its confirm link was posted), and the last permanent
+    delivery error (a webhook answering 401) until a page gets through again."""
 
     type: str
     address: str
+    fallback: list[str] = []  # scheme and host only: a URL's path may be its credential
     verified: bool = False
     verified_at: datetime | None = None
     test_confirmed: bool = False
     test_confirmed_at: datetime | None = None
+    last_error: str | None = None
+    last_error_at: datetime | None = None
 
 
 class UserOut(BaseModel):
@@ -40,23 +46,30 @@ class UserOut(BaseModel):
     ical_path: str
 
 
+_UNKNOWN = MethodState(None, None, None)
+
+
 def _user(
     row: Row[Any],
     memberships: dict[str, str],
-    verified: dict[tuple[str, str], datetime],
+    states: dict[tuple[str, str], MethodState],
     confirmed: dict[tuple[str, str], datetime],
 ) -> UserOut:
     methods = []
     for m in row.contact_methods:
-        at = verified.get((m["type"], m["address"]))
+        known = states.get((m["type"], m["address"]), _UNKNOWN)
         tested = confirmed.get((m["type"], m["address"]))
         methods.append(
             ContactMethodOut(
-                **m,
-                verified=at is not None,
-                verified_at=at,
+                type=m["type"],
+                address=m["address"],
+                fallback=[redacted(a) for a in m.get("fallback") or ()],
+                verified=known.verified_at is not None,
+                verified_at=known.verified_at,
                 test_confirmed=tested is not None,
                 test_confirmed_at=tested,
+                last_error=known.last_error,
+                last_error_at=known.last_error_at,
             )
         )
     return UserOut(
@@ -98,10 +111,10 @@ def _users(conn: Connection, rows: Sequence[Row[Any]]) -> list[UserOut]:
     )
     for m in member_rows:
         roles.setdefault(m.user_id, {})[m.name] = m.role
-    verified = verified_methods(conn, ids)
+    states = method_states(conn, ids)
     confirmed = confirmed_methods(conn, ids)
     return [
-        _user(row, roles.get(row.id, {}), verified.get(row.id, {}), confirmed.get(row.id, {}))
+        _user(row, roles.get(row.id, {}), states.get(row.id, {}), confirmed.get(row.id, {}))
         for row in rows
     ]
 

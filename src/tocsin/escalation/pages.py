@@ -55,6 +55,7 @@ def pages_to(store: Batch, cur: Any, users: Sequence[str], run: PageRun) -> list
                         sent,
                         method.get("secret"),
                         run.now + delay if delay else None,
+                        tuple(method.get("fallback") or ()),
                     )
                 )
     return pages

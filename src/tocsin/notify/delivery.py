@@ -10,10 +10,13 @@ travels with the message (``Idempotency-Key`` header, email ``Message-ID``) so r
 can drop a repeat.
 
 A page for an incident no longer triggered is not sent (``cancelled``; a responder's
-page, once it is resolved). A channel that
-cannot deliver to the address (a bad address, no channel configured) fails at once; any
-other failure is retried with exponential backoff and jitter, ``MAX_ATTEMPTS`` times.
-Every attempt is a row in ``delivery_attempts``: the delivery log.
+page, once it is resolved). Each attempt
+tries the delivery's providers in order (``notify.providers.attempt``: the address, its
+fallbacks, or the SMTP relays; open circuit breakers skipped) until one delivers. When
+none did, a delivery whose every provider refused for good (a bad address, a 401, no
+channel configured) fails at once and the error is shown on the contact method; any
+other is retried with exponential backoff and jitter, ``MAX_ATTEMPTS`` times. Every
+provider of every attempt is a row in ``delivery_attempts``: the delivery log.
 """
 
 from __future__ import annotations
@@ -22,18 +25,20 @@ import asyncio
 import contextlib
 import logging
 import random
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, insert, select, text, update
+from sqlalchemy import Connection, Engine, bindparam, insert, select, text, update
 
 from tocsin.clock import Clock
 from tocsin.ids import new_id, new_secret
-from tocsin.notify.channels import ChannelError, ContactMethod, channel_for
-from tocsin.notify.channels.base import ChannelNotConfigured, InvalidAddress
+from tocsin.notify.channels import ChannelNotConfigured, ContactMethod, channel_for
+from tocsin.notify.contacts.errors import clear_error, note_error
+from tocsin.notify.providers.attempt import Result, Try, attempt
+from tocsin.notify.providers.breaker import Policy
+from tocsin.notify.providers.chain import ChannelFactory, providers_for
 from tocsin.settings import Settings
 from tocsin.store.schema import deliveries, delivery_attempts, incidents
 from tocsin.store.types import UTCDateTime
@@ -65,6 +70,38 @@ class Claimed:
     message: Mapping[str, Any]
     attempts: int
     secret: str | None
+    fallback: list[str] | None = None
+
+
+def breaker_policy(settings: Settings) -> Policy:
+    """The circuit breakers' policy of ``TOCSIN_BREAKER_*``."""
+    return Policy(
+        failures=settings.breaker_failures,
+        window=timedelta(seconds=settings.breaker_window),
+        cool_down=timedelta(seconds=settings.breaker_cool_down),
+    )
+
+
+def fate(tries: list[Try], attempts: int) -> str:
+    """The delivery's outcome after an attempt's ``tries``: sent; failed (every provider
+    refused for good, or the last attempt); retry."""
+    results = {t.result for t in tries}
+    if Result.SENT in results:
+        return "sent"
+    if results <= {Result.REFUSED} or attempts >= MAX_ATTEMPTS:
+        return "failed"
+    return "retry"
+
+
+def logged_outcome(t: Try, delivery: str) -> str:
+    """A try's outcome in the delivery log: ``sent``, ``skipped``; ``failed`` for a
+    refusal; a provider that failed says ``failover`` when a later one delivered, else
+    what became of the delivery (``retry``, ``failed``)."""
+    if t.result in (Result.SENT, Result.SKIPPED):
+        return t.result.value
+    if t.result is Result.REFUSED:
+        return "failed"
+    return "failover" if delivery == "sent" else delivery
 
 
 @dataclass
@@ -78,6 +115,8 @@ class DeliveryWorker:
     batch: int = 20
     max_sleep: float = 1.0  # looks this often for retries due and other processes' rows
     on_attempt: Callable[[str, str, float], None] | None = None  # channel, outcome, seconds
+    on_provider_failure: Callable[[str], None] | None = None  # provider
+    channels: ChannelFactory = channel_for  # tests build channels with short timeouts
     _wake: asyncio.Event | None = field(default=None, init=False)
 
     def nudge(self) -> None:
@@ -119,12 +158,12 @@ class DeliveryWorker:
             "AND (lease_expires_at IS NULL OR lease_expires_at <= :now) "
             f"ORDER BY next_attempt_at LIMIT :limit{skip}) "
             "RETURNING id, idempotency_key, incident_id, user_name, method_type, address, "
-            "message, attempts, secret_ref"
+            "message, attempts, secret_ref, fallback"
         ).bindparams(
             bindparam("expires", type_=UTCDateTime()), bindparam("now", type_=UTCDateTime())
         ).columns(*(deliveries.c[n] for n in (
             "id", "idempotency_key", "incident_id", "user_name", "method_type", "address",
-            "message", "attempts", "secret_ref",
+            "message", "attempts", "secret_ref", "fallback",
         )))  # fmt: skip
         with self.engine.begin() as conn:
             rows = conn.execute(
@@ -145,28 +184,34 @@ class DeliveryWorker:
         if delivery.incident_id is not None and not self._still_wanted(delivery):
             self._finish(delivery, "cancelled", None, None)
             return
-        started = time.perf_counter()
-        outcome, error = "sent", None
-        try:
-            channel = channel_for(delivery.method_type, self.settings)
-            method = ContactMethod(
-                delivery.user, delivery.method_type, delivery.address, delivery.secret
-            )
-            channel.send_page(method, delivery.message, delivery.key)
-        except (InvalidAddress, ChannelNotConfigured) as exc:
-            outcome, error = "failed", exc.message  # retrying cannot help
-        except ChannelError as exc:
-            outcome, error = "retry", exc.message
-        except Exception as exc:  # a channel bug must not stop the worker
-            log.exception("channel %s failed", delivery.method_type)
-            outcome, error = "retry", f"{type(exc).__name__}: {exc}"
-        if outcome == "retry" and delivery.attempts >= MAX_ATTEMPTS:
-            outcome = "failed"
-        latency = time.perf_counter() - started
-        if self.on_attempt is not None:
-            self.on_attempt(delivery.method_type, outcome, latency)
+        tries = self._attempt(delivery)
+        outcome = fate(tries, delivery.attempts)
+        for t in tries:
+            if self.on_attempt is not None and t.result is not Result.SKIPPED:
+                self.on_attempt(delivery.method_type, logged_outcome(t, outcome), t.seconds)
+            if self.on_provider_failure is not None and t.result is Result.FAILED:
+                self.on_provider_failure(t.provider)
         state = {"sent": "sent", "failed": "failed", "retry": "pending"}[outcome]
-        self._finish(delivery, state, error, (outcome, latency))
+        errors = [t.error for t in tries if t.error is not None]
+        self._finish(delivery, state, errors[-1] if errors and state != "sent" else None, tries)
+
+    def _attempt(self, delivery: Claimed) -> list[Try]:
+        """Try the delivery's providers in order (no transaction open while sending)."""
+        method = ContactMethod(
+            delivery.user, delivery.method_type, delivery.address, delivery.secret
+        )
+        try:
+            providers = providers_for(method, delivery.fallback or (), self.settings, self.channels)
+        except ChannelNotConfigured as exc:
+            return [Try(delivery.method_type, Result.REFUSED, exc.message, 0.0)]
+        return attempt(
+            self.engine,
+            providers,
+            delivery.message,
+            delivery.key,
+            self.clock.now,
+            breaker_policy(self.settings),
+        )
 
     def _renew(self, delivery: Claimed) -> bool:
         with self.engine.begin() as conn:
@@ -197,7 +242,7 @@ class DeliveryWorker:
         delivery: Claimed,
         state: str,
         error: str | None,
-        attempt: tuple[str, float] | None,
+        tries: list[Try] | None,
     ) -> None:
         now = self.clock.now()
         retry_at = now + backoff(delivery.attempts) if state == "pending" else None
@@ -217,18 +262,36 @@ class DeliveryWorker:
             if not held:
                 # Our lease expired and another worker took the row: it records instead.
                 log.warning("delivery %s: lease lost before recording", delivery.key)
-            if attempt is not None:
-                outcome, latency = attempt
-                conn.execute(
-                    insert(delivery_attempts).values(
-                        id=new_id(now),
-                        delivery_id=delivery.id,
-                        channel=delivery.method_type,
-                        outcome=outcome,
-                        error=error,
-                        latency_ms=int(latency * 1000),
-                        attempted_at=now,
-                    )
-                )
+            if tries:
+                self._record(conn, delivery, state, tries, now)
         if state == "failed":
             log.error("page %s to %s failed: %s", delivery.key, delivery.user, error)
+
+    def _record(
+        self, conn: Connection, delivery: Claimed, state: str, tries: list[Try], now: datetime
+    ) -> None:
+        """The attempt's rows in the delivery log, and its permanent error (or success) on
+        the contact method."""
+        outcome = {"sent": "sent", "failed": "failed", "pending": "retry"}[state]
+        conn.execute(
+            insert(delivery_attempts),
+            [
+                {
+                    "id": new_id(now),
+                    "delivery_id": delivery.id,
+                    "channel": delivery.method_type,
+                    "provider": t.provider,
+                    "outcome": logged_outcome(t, outcome),
+                    "error": t.error,
+                    "latency_ms": int(t.seconds * 1000),
+                    "attempted_at": now,
+                }
+                for t in tries
+            ],
+        )
+        refused = [t.error for t in tries if t.result is Result.REFUSED and t.error]
+        method = (delivery.user, delivery.method_type, delivery.address)
+        if refused:
+            note_error(conn, *method, refused[0], now)
+        elif state == "sent":
+            clear_error(conn, *method)

@@ -22,7 +22,8 @@ class AttemptOut(BaseModel):
 
     attempted_at: datetime
     channel: str
-    outcome: str  # sent, retry, failed
+    provider: str | None  # webhook:hooks.example.com, smtp:relay:587 (None: before 0019)
+    outcome: str  # sent, retry, failed, failover (a later provider sent), skipped (open)
     error: str | None
     latency_ms: int
 
@@ -79,6 +80,7 @@ def incident_deliveries(
                 AttemptOut(
                     attempted_at=a.attempted_at,
                     channel=a.channel,
+                    provider=a.provider,
                     outcome=a.outcome,
                     error=a.error,
                     latency_ms=a.latency_ms,

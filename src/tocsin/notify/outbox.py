@@ -33,6 +33,7 @@ class Page:
     message: Mapping[str, Any]
     secret: str | None = None  # where the method's signing secret is, never the secret
     due: datetime | None = None  # send at (a notification rule's delay); None: at once
+    fallback: tuple[str, ...] = ()  # addresses to try, in order, when ``address`` fails
 
 
 def queue(store: Batch, cur: Any, pages: Sequence[Page], now: datetime) -> None:
@@ -43,8 +44,8 @@ def queue(store: Batch, cur: Any, pages: Sequence[Page], now: datetime) -> None:
     at = store.db_time(now)
     cur.executemany(
         "INSERT INTO deliveries (id, idempotency_key, incident_id, user_name, method_type, "
-        "address, secret_ref, message, state, attempts, next_attempt_at, created_at) "
-        f"VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, 'pending', 0, {p}, {p}) "
+        "address, secret_ref, fallback, message, state, attempts, next_attempt_at, created_at) "
+        f"VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, 'pending', 0, {p}, {p}) "
         "ON CONFLICT (idempotency_key) DO NOTHING",
         [
             (
@@ -55,6 +56,7 @@ def queue(store: Batch, cur: Any, pages: Sequence[Page], now: datetime) -> None:
                 page.method_type,
                 page.address,
                 page.secret,
+                _json(list(page.fallback)).decode() if page.fallback else None,
                 _json(page.message).decode(),
                 store.db_time(page.due) if page.due else at,
                 at,

@@ -14,7 +14,11 @@ from prometheus_client.registry import Collector
 from sqlalchemy import Engine, func, select
 
 from tocsin.engine.timer_status import TIMER_STATE
-from tocsin.store.schema import alerts, timers
+from tocsin.notify.providers.breaker import State
+from tocsin.store.schema import alerts, provider_breakers, timers
+
+# tocsin_provider_breaker_state: 0 closed, 1 half-open, 2 open.
+BREAKER_VALUES = {State.CLOSED.value: 0, State.HALF_OPEN.value: 1, State.OPEN.value: 2}
 
 
 class Metrics:
@@ -62,8 +66,15 @@ class Metrics:
             buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
             registry=self.registry,
         )
+        self.provider_failures = Counter(
+            "tocsin_provider_failures",
+            "Sends through a provider that failed (no answer, a timeout, a 5xx), by provider.",
+            ["provider"],
+            registry=self.registry,
+        )
         self.registry.register(_OpenAlerts(engine))
         self.registry.register(_Timers(engine))
+        self.registry.register(_Breakers(engine))
 
     def timer_fired(self, kind: str, lateness_seconds: float) -> None:
         """Record a firing and how late it was."""
@@ -77,11 +88,19 @@ class Metrics:
         """Record an attempt to send a page."""
         self.delivery_attempts.labels(channel, outcome).observe(seconds)
 
+    def provider_failed(self, provider: str) -> None:
+        """Record a send through ``provider`` that failed."""
+        self.provider_failures.labels(provider).inc()
 
-class _OpenAlerts(Collector):
+
+class _FromDatabase(Collector):
+    """A collector that reads the database at scrape time."""
+
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
+
+class _OpenAlerts(_FromDatabase):
     def collect(self) -> Iterator[GaugeMetricFamily]:
         gauge = GaugeMetricFamily(
             "tocsin_open_alerts", "Alerts not yet resolved, by status.", labels=["status"]
@@ -100,11 +119,8 @@ class _OpenAlerts(Collector):
         yield gauge
 
 
-class _Timers(Collector):
+class _Timers(_FromDatabase):
     """Armed and dead timers by kind, read at scrape time (the same in every process)."""
-
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         gauge = GaugeMetricFamily(
@@ -120,4 +136,20 @@ class _Timers(Collector):
             for kind, current, count in rows:
                 if current != "idle":
                     gauge.add_metric([kind, current], count)
+        yield gauge
+
+
+class _Breakers(_FromDatabase):
+    """Each provider's circuit breaker, read at scrape time (the same in every process)."""
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        gauge = GaugeMetricFamily(
+            "tocsin_provider_breaker_state",
+            "Circuit breaker of each provider that has failed: 0 closed, 1 half-open, 2 open.",
+            labels=["provider"],
+        )
+        with self._engine.connect() as conn:
+            rows = conn.execute(select(provider_breakers.c.provider, provider_breakers.c.state))
+            for provider, current in rows:
+                gauge.add_metric([provider], BREAKER_VALUES.get(current, 0))
         yield gauge

@@ -318,6 +318,8 @@ deliveries = Table(
     Column("address", Text, nullable=False),
     # Where the method's signing secret is (env:NAME, file:/path), never the secret.
     Column("secret_ref", String(300)),
+    # Addresses to try, in order, when the one above fails (a JSON list; NULL: none).
+    Column("fallback", JSONText),
     Column("message", JSONText, nullable=False),
     # pending (to send, or to retry at next_attempt_at), sent, failed, cancelled.
     Column("state", String(16), nullable=False),
@@ -349,7 +351,10 @@ delivery_attempts = Table(
     Column("id", ID, primary_key=True),
     Column("delivery_id", ID, ForeignKey("deliveries.id"), nullable=False),
     Column("channel", String(32), nullable=False),
-    Column("outcome", String(16), nullable=False),  # sent, retry, failed
+    # The provider tried (webhook:hooks.example.com, smtp:relay:587): never a secret.
+    Column("provider", String(200)),
+    # sent, retry, failed; failover (failed, a later provider sent), skipped (breaker open)
+    Column("outcome", String(16), nullable=False),
     Column("error", Text),
     Column("latency_ms", Integer, nullable=False),
     Column("attempted_at", UTCDateTime, nullable=False),
@@ -471,6 +476,9 @@ contact_verifications = Table(
     Column("expires_at", UTCDateTime),
     Column("sent_at", UTCDateTime),
     Column("verified_at", UTCDateTime),
+    # The last permanent delivery failure (a 401, a refused recipient); NULL after a success.
+    Column("last_error", Text),
+    Column("last_error_at", UTCDateTime),
     Column("created_at", UTCDateTime, nullable=False),
     UniqueConstraint("user_id", "method_type", "address"),
 )
@@ -493,6 +501,24 @@ test_page_methods = Table(
     Column("method_type", String(32), nullable=False),
     Column("address", Text, nullable=False),
     Column("confirmed_at", UTCDateTime),  # when its confirm link was posted
+)
+
+# One circuit breaker per provider (webhook:host, smtp:host:port, apprise:scheme), shared
+# by every delivery worker; the arithmetic is notify/providers/breaker.py. ``version``
+# makes every change a compare-and-set, so only one worker takes a half-open probe.
+provider_breakers = Table(
+    "provider_breakers",
+    metadata,
+    Column("provider", String(200), primary_key=True),
+    Column("state", String(16), nullable=False),  # closed, open, half_open
+    Column("failures", Integer, nullable=False, server_default="0"),  # in a row, in the window
+    Column("window_start", UTCDateTime),
+    Column("opened_at", UTCDateTime),
+    # open: skipped until then; half_open: the probe's deadline (then another may probe).
+    Column("open_until", UTCDateTime),
+    Column("last_error", Text),
+    Column("version", Integer, nullable=False, server_default="0"),
+    Column("updated_at", UTCDateTime, nullable=False),
 )
 
 team_members = Table(

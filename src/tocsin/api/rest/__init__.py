@@ -12,6 +12,7 @@ from tocsin.api.rest import (
     incident_actions,
     incidents,
     integrations,
+    providers,
     schedule_edits,
     schedules,
     silences,
@@ -35,4 +36,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     users.router,
     test_pages.router,
     timers.router,
+    providers.router,
 )

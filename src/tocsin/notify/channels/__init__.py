@@ -13,6 +13,7 @@ from tocsin.notify.channels.base import (
     ContactMethod,
     DeliveryFailed,
     InvalidAddress,
+    PermanentFailure,
 )
 from tocsin.notify.channels.registry import channel_for
 
@@ -23,5 +24,6 @@ __all__ = [
     "ContactMethod",
     "DeliveryFailed",
     "InvalidAddress",
+    "PermanentFailure",
     "channel_for",
 ]

@@ -53,5 +53,10 @@ class InvalidAddress(ChannelError):
     """The contact method's address is not one this channel can deliver to."""
 
 
+class PermanentFailure(ChannelError):
+    """The peer answered and refused for good (HTTP 401, 404, 410; an SMTP 5xx for the
+    recipient): retrying cannot help; the contact method shows it until a success."""
+
+
 class DeliveryFailed(ChannelError):
     """The peer (SMTP server, webhook receiver) refused the message or did not answer."""

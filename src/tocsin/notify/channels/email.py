@@ -10,7 +10,12 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Any
 
-from tocsin.notify.channels.base import ContactMethod, DeliveryFailed, InvalidAddress
+from tocsin.notify.channels.base import (
+    ContactMethod,
+    DeliveryFailed,
+    InvalidAddress,
+    PermanentFailure,
+)
 
 SMTP_TIMEOUT_SECONDS = 10.0
 # Messages that are not an incident's page: rendered from their title and text.
@@ -102,7 +107,12 @@ def send_email(
             "(set TOCSIN_SMTP_STARTTLS=false only for a trusted local relay)"
         ) from exc
     except smtplib.SMTPRecipientsRefused as exc:
-        raise DeliveryFailed(f"SMTP server refused the recipient {to!r}") from exc
+        codes = [code for code, _ in exc.recipients.values()]
+        said = f"SMTP server refused the recipient {to!r} ({', '.join(map(str, codes))})"
+        # 5xx: the mailbox does not exist or is refused for good; 4xx may pass.
+        if codes and all(500 <= code < 600 for code in codes):
+            raise PermanentFailure(said) from exc
+        raise DeliveryFailed(said) from exc
     except (smtplib.SMTPException, OSError) as exc:
         raise DeliveryFailed(
             f"SMTP server {config.host}:{config.port} did not take the message: "

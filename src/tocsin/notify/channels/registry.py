@@ -27,6 +27,25 @@ def smtp_config(settings: Settings) -> SmtpConfig | None:
     )
 
 
+def smtp_relays(settings: Settings) -> list[SmtpConfig]:
+    """The SMTP relays to try in order: ``TOCSIN_SMTP_*``, then ``TOCSIN_SMTP_FALLBACK_*``
+    (same sender); empty when email is not configured."""
+    first = smtp_config(settings)
+    if first is None:
+        return []
+    if not settings.smtp_fallback_host:
+        return [first]
+    second = SmtpConfig(
+        host=settings.smtp_fallback_host,
+        port=settings.smtp_fallback_port,
+        sender=first.sender,
+        username=settings.smtp_fallback_username,
+        password=settings.smtp_fallback_password,
+        starttls=settings.smtp_fallback_starttls,
+    )
+    return [first, second]
+
+
 def channel_for(method_type: str, settings: Settings) -> Channel:
     """The channel that delivers to ``method_type``; ChannelNotConfigured when none can."""
     if method_type == "webhook":

@@ -12,12 +12,20 @@ from urllib.parse import urlsplit
 import httpx
 import msgspec
 
-from tocsin.notify.channels.base import ContactMethod, DeliveryFailed, InvalidAddress
+from tocsin.notify.channels.base import (
+    ContactMethod,
+    DeliveryFailed,
+    InvalidAddress,
+    PermanentFailure,
+)
 from tocsin.notify.channels.secrets import address_of, read_secret, redacted
 
 _json = msgspec.json.Encoder().encode
 
 WEBHOOK_TIMEOUT_SECONDS = 5.0
+# Answers that say the address itself is wrong (bad request, no credential, gone):
+# retrying the same request cannot help. 408, 429 and 5xx may pass.
+PERMANENT_STATUSES = frozenset({400, 401, 403, 404, 410})
 
 
 def post_json(
@@ -64,7 +72,10 @@ def post_body(
             f"webhook {parts.hostname} did not answer: {exc.__class__.__name__}: {exc}"
         ) from exc
     if not response.is_success:
-        raise DeliveryFailed(f"webhook {parts.hostname} answered HTTP {response.status_code}")
+        said = f"webhook {parts.hostname} answered HTTP {response.status_code}"
+        if response.status_code in PERMANENT_STATUSES:
+            raise PermanentFailure(said)
+        raise DeliveryFailed(said)
 
 
 SIGNATURE_HEADER = "X-Tocsin-Signature"

@@ -56,25 +56,42 @@ def _secret_reference(value: str) -> str:
     return value
 
 
+Address = Annotated[str, AfterValidator(_address)]
+# Types whose address names the provider, so a second address is a second provider
+# (email's second relay is a setting: TOCSIN_SMTP_FALLBACK_*).
+FALLBACK_TYPES = ("webhook", "slack", "apprise")
+
+
 class ContactMethodSpec(Spec):
     """One way to reach a user: ``{type: sms, address: "+4915..."}``; a webhook may have
-    a signing ``secret`` (``env:NAME`` or ``file:/path``)."""
+    a signing ``secret`` (``env:NAME`` or ``file:/path``); a webhook, Slack or Apprise
+    method may list ``fallback`` addresses, tried in order when the address fails."""
 
     type: ContactType
-    address: Annotated[str, AfterValidator(_address)]
+    address: Address
     secret: Annotated[str, AfterValidator(_secret_reference)] | None = None
+    fallback: Annotated[list[Address], Field(max_length=4)] | None = None
 
     @model_validator(mode="after")
     def _secret_for_webhooks(self) -> ContactMethodSpec:
         if self.secret is not None and self.type != "webhook":
             raise ValueError("only webhook contact methods take a signing secret")
+        if self.fallback and self.type not in FALLBACK_TYPES:
+            raise ValueError(
+                f"only {', '.join(FALLBACK_TYPES)} contact methods take fallback addresses"
+                " (email: set TOCSIN_SMTP_FALLBACK_HOST)"
+            )
+        if self.fallback and self.address in self.fallback:
+            raise ValueError("a fallback address must differ from the address")
         return self
 
     @model_serializer(mode="wrap")
-    def _without_absent_secret(self, handler: SerializerFunctionWrapHandler) -> Any:
+    def _without_absent_fields(self, handler: SerializerFunctionWrapHandler) -> Any:
         dumped = handler(self)
-        if isinstance(dumped, dict) and dumped.get("secret") is None:
-            dumped.pop("secret", None)
+        if isinstance(dumped, dict):
+            for optional in ("secret", "fallback"):
+                if not dumped.get(optional):
+                    dumped.pop(optional, None)
         return dumped
 
 

@@ -2,7 +2,7 @@
 schedule and outbox rows)
 
 Revision ID: 0020
-Revises: 0018
+Revises: 0019
 Create Date: 2026-12-07 23:17:39
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import tocsin.store.types
 
 revision = "0020"
-down_revision = "0018"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 
