@@ -476,6 +476,8 @@ def test_reapplying_the_world_keeps_verification_and_a_new_address_starts_unveri
         "fallback": [],
         "verified": False,
         "verified_at": None,
+        "test_confirmed": False,
+        "test_confirmed_at": None,
         "last_error": None,
         "last_error_at": None,
     }

@@ -155,10 +155,13 @@ def test_users_show_contact_methods_teams_and_their_feed(oncall: Tocsin) -> None
     assert users["alice"]["contact_methods"][1] == {
         "type": "sms",
         "address": "+4915100000001",
+        "fallback": [],
         "verified": False,
         "verified_at": None,
         "test_confirmed": False,
         "test_confirmed_at": None,
+        "last_error": None,
+        "last_error_at": None,
     }
     assert users["chandra"]["contact_methods"] == []
     assert get(oncall, "/api/v1/users/bob")["ical_path"].startswith("/ical/users/")
