@@ -117,7 +117,14 @@ def one_run(backend: str, count: int, workdir: Path) -> RunResult:
         with fresh_database(backend, workdir) as db:
             install(db.url, arrivals.url, paged_key, bench_key, workdir)
             port = free_port()
-            env = {"TOCSIN_DATABASE_URL": db.url, "TOCSIN_LOG_LEVEL": "warning"}
+            # Every alert's own page, at once: bundling would fold the 200 pages to one
+            # user into a few messages, and this measures the path of one page.
+            env = {
+                "TOCSIN_DATABASE_URL": db.url,
+                "TOCSIN_LOG_LEVEL": "warning",
+                "TOCSIN_BUNDLE_WINDOW": "0",
+                "TOCSIN_USER_PAGE_LIMIT": "1000000",
+            }
             with running_server(Target(backend, backend), port, workdir / "server.log", env):
                 idle = phase(arrivals, send_alerts(port, paged_key, "idle", count))
                 seconds = int(count * GAP_SECONDS * 1.5) + 6

@@ -91,6 +91,19 @@ class Settings(BaseSettings):
     breaker_cool_down: float = Field(
         default=60.0, gt=0, description="seconds an open breaker skips its provider"
     )
+    # Bundling and rate limits (notify.bundling): what an alert storm may send one person.
+    bundle_window: float = Field(
+        default=30.0,
+        ge=0,
+        description="seconds after a page to a contact method in which more pages to it "
+        "wait and go out as one (0: no bundling)",
+    )
+    user_page_limit: int = Field(
+        default=20, ge=1, description="messages to one user per user_page_limit_window"
+    )
+    user_page_limit_window: float = Field(
+        default=600.0, gt=0, description="seconds over which user_page_limit counts"
+    )
 
     def resolved_database_url(self) -> str:
         """The database URL in force: the explicit one, or SQLite in the data directory."""

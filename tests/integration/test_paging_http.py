@@ -15,7 +15,7 @@ from sqlalchemy import select
 from tests.integration.conftest import Tocsin, serving
 from tests.support.databases import BACKENDS
 from tests.support.sinks import WebhookSink, webhook_sink
-from tests.support.worlds import paging_world
+from tests.support.worlds import EVERY_PAGE_AT_ONCE, paging_world
 from tocsin.notify.links import ActionLink, sign
 from tocsin.store.db import create_db_engine
 from tocsin.store.schema import instance_secrets
@@ -42,7 +42,7 @@ def tocsin(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, sink: WebhookSink
 ) -> Iterator[Tocsin]:
     tmp = tmp_path_factory.mktemp(f"paging-{request.param}")
-    with serving(request.param, tmp, world(sink.url)) as served:
+    with serving(request.param, tmp, world(sink.url), env=EVERY_PAGE_AT_ONCE) as served:
         yield served
 
 

@@ -71,3 +71,8 @@ services:
     escalation_policy: page-alice
 {service_lines}    integrations: [{{name: pd, type: pagerduty, key: "{key}"}}]
 """
+
+
+# For tests that page one person again and again, each page on its own at once: no
+# bundling window, no rate limit (tests of those set their own).
+EVERY_PAGE_AT_ONCE = {"TOCSIN_BUNDLE_WINDOW": "0", "TOCSIN_USER_PAGE_LIMIT": "1000000"}

@@ -30,7 +30,7 @@ def test_the_page_has_its_facts_and_a_button_per_link() -> None:
     assert body["text"] == ":large_orange_circle: Checkout 5xx above 2% (checkout, error)"
     header, facts, actions, footer = body["blocks"]
     assert header["text"]["text"] == ":large_orange_circle: Checkout 5xx above 2%"
-    assert "*Escalation*\nweb-critical, level 2" in [f["text"] for f in facts["fields"]]
+    assert "*Paged*\nlevel 2 of policy web-critical" in [f["text"] for f in facts["fields"]]
     buttons = actions["elements"]
     assert [(b["text"]["text"], b["url"]) for b in buttons] == [
         ("Acknowledge", "https://tocsin.example/act/a"),

@@ -26,7 +26,7 @@ import contextlib
 import logging
 import random
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -34,11 +34,13 @@ from sqlalchemy import Connection, Engine, bindparam, insert, select, text, upda
 
 from tocsin.clock import Clock
 from tocsin.ids import new_id, new_secret
+from tocsin.notify.bundling import Limits, bundle_key, bundle_message, plan
 from tocsin.notify.channels import ChannelNotConfigured, ContactMethod, channel_for
 from tocsin.notify.contacts.errors import clear_error, note_error
 from tocsin.notify.providers.attempt import Result, Try, attempt
 from tocsin.notify.providers.breaker import Policy
 from tocsin.notify.providers.chain import ChannelFactory, providers_for
+from tocsin.notify.recent import recently_sent
 from tocsin.settings import Settings
 from tocsin.store.schema import deliveries, delivery_attempts, incidents
 from tocsin.store.types import UTCDateTime
@@ -138,11 +140,28 @@ class DeliveryWorker:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self.max_sleep)
 
+    @property
+    def limits(self) -> Limits:
+        """Bundling and rate limits of ``TOCSIN_BUNDLE_WINDOW`` and ``TOCSIN_USER_PAGE_*``."""
+        return Limits(
+            bundle_window=timedelta(seconds=self.settings.bundle_window),
+            max_messages=self.settings.user_page_limit,
+            per=timedelta(seconds=self.settings.user_page_limit_window),
+        )
+
     async def deliver_due(self) -> int:
-        """Claim and send what is due now; how many were claimed."""
-        claimed = await asyncio.to_thread(self.claim, self.clock.now())
-        for delivery in claimed:
-            await asyncio.to_thread(self.send, delivery)
+        """Claim what is due now, hold what bundling and rate limits say must wait, send
+        the rest (each destination's pages as one message); how many were claimed."""
+        now = self.clock.now()
+        claimed = await asyncio.to_thread(self.claim, now)
+        if not claimed:
+            return 0
+        recent = await asyncio.to_thread(recently_sent, self.engine, claimed, now, self.limits)
+        planned = plan(claimed, recent, now, self.limits)
+        if planned.waits:
+            await asyncio.to_thread(self._hold, planned.waits, now)
+        for group in planned.sends:
+            await asyncio.to_thread(self.send_together, group)
         return len(claimed)
 
     # -- the steps, each its own short transaction (or none) ---------------------------
@@ -173,27 +192,78 @@ class DeliveryWorker:
         return [Claimed(*row) for row in rows]
 
     def send(self, delivery: Claimed) -> None:
-        """Send one claimed delivery and record what happened. The lease is renewed just
+        """Send one claimed delivery and record what happened (``send_together``)."""
+        self.send_together([delivery])
+
+    def send_together(self, group: list[Claimed]) -> None:
+        """Send claimed deliveries to one destination as one message (several: a bundle,
+        ``notify.bundling``) and record what happened to each. Each lease is renewed just
         before sending: a row whose lease ran out while earlier rows of the batch were
-        sent may have been claimed by another worker, and is left to it."""
-        if not self._renew(delivery):
-            log.warning(
-                "delivery %s: lease lost before sending; another worker has it", delivery.key
-            )
+        sent may have been claimed by another worker, and is left to it; a page no
+        longer wanted is cancelled."""
+        members = []
+        for delivery in group:
+            if not self._renew(delivery):
+                log.warning(
+                    "delivery %s: lease lost before sending; another worker has it", delivery.key
+                )
+            elif delivery.incident_id is not None and not self._still_wanted(delivery):
+                self._finish(delivery, "cancelled", None, None)
+            else:
+                members.append(delivery)
+        if not members:
             return
-        if delivery.incident_id is not None and not self._still_wanted(delivery):
-            self._finish(delivery, "cancelled", None, None)
-            return
-        tries = self._attempt(delivery)
-        outcome = fate(tries, delivery.attempts)
+        carrier, bundle = members[0], None
+        if len(members) > 1:
+            keys = [m.key for m in members]
+            bundle = bundle_key(keys)
+            message = bundle_message([m.message for m in members], keys)
+            carrier = replace(carrier, key=bundle, message=message)
+        tries = self._attempt(carrier)
+        outcome = fate(tries, carrier.attempts)
         for t in tries:
             if self.on_attempt is not None and t.result is not Result.SKIPPED:
-                self.on_attempt(delivery.method_type, logged_outcome(t, outcome), t.seconds)
+                self.on_attempt(carrier.method_type, logged_outcome(t, outcome), t.seconds)
             if self.on_provider_failure is not None and t.result is Result.FAILED:
                 self.on_provider_failure(t.provider)
         state = {"sent": "sent", "failed": "failed", "retry": "pending"}[outcome]
         errors = [t.error for t in tries if t.error is not None]
-        self._finish(delivery, state, errors[-1] if errors and state != "sent" else None, tries)
+        error = errors[-1] if errors and state != "sent" else None
+        for member in members:
+            self._finish(member, state, error, tries, bundle)
+
+    def _hold(self, waits: list[tuple[Claimed, datetime, str]], now: datetime) -> None:
+        """Give back the leases of deliveries that must wait (bundling, a rate limit),
+        due again when they may go, the claim's attempt not counted; the delivery log
+        says why they waited."""
+        with self.engine.begin() as conn:
+            for delivery, until, _ in waits:
+                conn.execute(
+                    update(deliveries)
+                    .where(deliveries.c.id == delivery.id, deliveries.c.lease_owner == self.owner)
+                    .values(
+                        next_attempt_at=until,
+                        lease_owner=None,
+                        lease_expires_at=None,
+                        attempts=deliveries.c.attempts - 1,
+                    )
+                )
+            conn.execute(
+                insert(delivery_attempts),
+                [
+                    {
+                        "id": new_id(now),
+                        "delivery_id": delivery.id,
+                        "channel": delivery.method_type,
+                        "provider": delivery.method_type,
+                        "outcome": "held",
+                        "error": f"{why}; sends at {until.isoformat(timespec='seconds')}",
+                        "latency_ms": 0,
+                        "attempted_at": now,
+                    }
+                    for delivery, until, why in waits
+                ],
+            )
 
     def _attempt(self, delivery: Claimed) -> list[Try]:
         """Try the delivery's providers in order (no transaction open while sending)."""
@@ -243,6 +313,7 @@ class DeliveryWorker:
         state: str,
         error: str | None,
         tries: list[Try] | None,
+        bundle: str | None = None,
     ) -> None:
         now = self.clock.now()
         retry_at = now + backoff(delivery.attempts) if state == "pending" else None
@@ -257,6 +328,7 @@ class DeliveryWorker:
                     lease_owner=None,
                     lease_expires_at=None,
                     finished_at=None if state == "pending" else now,
+                    bundle_key=bundle,
                 )
             ).rowcount
             if not held:

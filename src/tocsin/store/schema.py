@@ -330,7 +330,11 @@ deliveries = Table(
     Column("last_error", Text),
     Column("created_at", UTCDateTime, nullable=False),
     Column("finished_at", UTCDateTime),
+    # Sent inside one message with others (notify.bundling): that message's key.
+    Column("bundle_key", String(64)),
     Index(None, "state", "next_attempt_at"),
+    # What was sent to a user lately: their rate limit and bundling window.
+    Index(None, "user_name", "finished_at"),
     Index(None, "incident_id"),
 )
 

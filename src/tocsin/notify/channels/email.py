@@ -18,8 +18,9 @@ from tocsin.notify.channels.base import (
 )
 
 SMTP_TIMEOUT_SECONDS = 10.0
-# Messages that are not an incident's page: rendered from their title and text.
-NOTICE_TYPES = ("tocsin.on_call", "tocsin.test")
+# Messages that are not one incident's page: rendered from their title and text (a
+# bundle of pages to one person lists them in its text: notify.bundling).
+NOTICE_TYPES = ("tocsin.on_call", "tocsin.test", "tocsin.page_bundle")
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +60,14 @@ def notice_email(message: Mapping[str, Any]) -> tuple[str, str]:
     return subject, body
 
 
+def paged_by(message: Mapping[str, Any]) -> str:
+    """Why this person is paged: an escalation's level, or a request to join."""
+    if message.get("reason") == "responders_added":
+        return f"added as a responder by {message.get('requested_by', 'someone')}"
+    repeat = f" (repeat {message['repeat']})" if message.get("repeat") else ""
+    return f"level {message['level']} of policy {message['policy']}{repeat}"
+
+
 def page_email(message: Mapping[str, Any]) -> tuple[str, str]:
     """The subject and plain-text body of a page (or of a notice: ``notice_email``)."""
     if message.get("type") in NOTICE_TYPES:
@@ -71,9 +80,10 @@ def page_email(message: Mapping[str, Any]) -> tuple[str, str]:
         f"Service:  {incident['service']}\n"
         f"Severity: {incident['severity']}\n"
         f"Incident: {incident['id']} (opened {incident['created_at']})\n"
-        f"Paged:    level {message['level']} of policy {message['policy']}"
-        f"{' (repeat ' + str(message['repeat']) + ')' if message['repeat'] else ''}\n"
+        f"Paged:    {paged_by(message)}\n"
     )
+    if message.get("note"):
+        body += f"Note:     {message['note']}\n"
     links = message.get("links") or {}
     if links:
         body += "\n" + "".join(f"{action.capitalize()}: {url}\n" for action, url in links.items())

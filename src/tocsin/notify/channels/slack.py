@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from tocsin.notify.channels.base import ContactMethod
-from tocsin.notify.channels.email import NOTICE_TYPES
+from tocsin.notify.channels.email import NOTICE_TYPES, paged_by
 from tocsin.notify.channels.secrets import address_of
 from tocsin.notify.channels.webhook import WEBHOOK_TIMEOUT_SECONDS, post_json
 
@@ -66,10 +66,7 @@ def slack_message(message: Mapping[str, Any], key: str) -> dict[str, Any]:
             "fields": [
                 {"type": "mrkdwn", "text": f"*Service*\n{incident['service']}"},
                 {"type": "mrkdwn", "text": f"*Severity*\n{severity}"},
-                {
-                    "type": "mrkdwn",
-                    "text": f"*Escalation*\n{message['policy']}, level {message['level']}",
-                },
+                {"type": "mrkdwn", "text": f"*Paged*\n{paged_by(message)}"},
                 {"type": "mrkdwn", "text": f"*Opened*\n{incident['created_at']}"},
             ],
         },
