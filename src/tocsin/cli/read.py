@@ -16,7 +16,7 @@ from tocsin.directory import services as catalog
 from tocsin.incidents import service as incident_service
 from tocsin.ingest.generic import GenericMapping
 from tocsin.ingest.preview import preview
-from tocsin.notify.log import incident_deliveries
+from tocsin.notify.log import DeliveryOut, incident_deliveries
 from tocsin.store.schema import integrations, services
 
 alerts_app = typer.Typer(help="Alerts received from senders.", no_args_is_help=True)
@@ -209,7 +209,7 @@ def incidents_deliveries(
         return
     print_table(
         "Deliveries",
-        ["queued", "level", "user", "method", "state", "attempts", "providers", "last error"],
+        ["queued", "level", "user", "method", "state", "attempts", "providers", "last error / why"],
         [
             (
                 d.queued_at.isoformat(timespec="seconds"),
@@ -219,13 +219,22 @@ def incidents_deliveries(
                 d.state,
                 len(d.attempts),
                 ", ".join(f"{a.provider or a.channel} {a.outcome}" for a in d.attempts[-4:]),
-                d.last_error or "",
+                d.last_error or _why_waiting(d),
             )
             for d in page.deliveries
         ],
     )
     if page.next_cursor:
         typer.echo(f"more: --cursor {page.next_cursor}")
+
+
+def _why_waiting(delivery: DeliveryOut) -> str:
+    """Why a pending page has not gone yet: its last attempt was held (bundling, a rate
+    limit) and says until when."""
+    last = delivery.attempts[-1] if delivery.attempts else None
+    if delivery.state == "pending" and last is not None and last.outcome == "held":
+        return str(last.error or "")
+    return ""
 
 
 @integrations_app.command("list")

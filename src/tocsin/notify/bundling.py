@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from tocsin.core.durations import format_duration
+
 PAGE = "tocsin.page"
 BUNDLE = "tocsin.page_bundle"
 MAX_LISTED = 20  # pages listed in a bundle's text; the rest are counted
@@ -111,7 +113,9 @@ def _bundled(last: datetime) -> str:
 
 
 def _limited(limits: Limits) -> str:
-    return f"rate limit: {limits.max_messages} messages to this user per {limits.per}"
+    return (
+        f"rate limit: {limits.max_messages} messages to this user per {format_duration(limits.per)}"
+    )
 
 
 def bundle_key(keys: Sequence[str]) -> str:
