@@ -34,7 +34,10 @@ class ProcessWorld:
         self.engine, self.clock, self.start = engine, clock, start
         self.writer = GroupCommitWriter(engine)
         self.timers = TimerService(self.writer, clock, handlers, subject_locks=subject_locks or {})
-        self.delivery = DeliveryWorker(engine, clock, Settings())
+        # Each page on its own, at once: tests of bundling and rate limits set their own.
+        self.delivery = DeliveryWorker(
+            engine, clock, Settings(bundle_window=0, user_page_limit=1_000_000)
+        )
 
     async def at(self, minutes: float) -> None:
         """Move the clock to start + ``minutes``, fire what is due and send what it queued."""

@@ -61,8 +61,6 @@ log = logging.getLogger(__name__)
 
 TIMER_KIND = ESCALATION_TIMER
 _json = msgspec.json.Encoder().encode
-# States in which an acknowledgement (or a resolution) ends what the escalation does.
-_RUNNING = ("active", "deferred", "due", "exhausted")
 
 
 def _decode(value: Any) -> Any:
@@ -231,9 +229,12 @@ def _end(
     again: datetime | None,
     now: datetime,
 ) -> None:
-    """An acknowledgement or resolution ends the escalation (``held``: until ``again``)."""
-    if escalation is None or escalation.state not in _RUNNING:
+    """An acknowledgement or resolution ends the escalation (``held``: until ``again``).
+    A resolution also ends one held by an acknowledgement."""
+    if escalation is None or escalation.state in (state, "stopped"):
         return
+    if state == "stopped" and escalation.state == "exhausted":
+        return  # it keeps saying that every level was paged
     _set_state(store, cur, incident.id, state, now)
     detail: dict[str, Any] = {"reason": incident.status}
     if again is not None:

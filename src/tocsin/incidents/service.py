@@ -112,7 +112,9 @@ def _escalation(conn: Connection, incident: Row[Any]) -> EscalationOut | None:
     m = row._mapping
     policy = m["policy"]
     state, due = m["state"], m["due_at"]
-    if status != "triggered" and state in ("active", "deferred", "due", "exhausted"):
+    if status == "resolved" and state != "exhausted":
+        state = "stopped"
+    elif status == "acknowledged" and state in ("active", "deferred", "due", "exhausted"):
         again = incident.snoozed_until is not None or m["ack_timeout_seconds"] is not None
         state = "held" if status == "acknowledged" and again else "stopped"
     return EscalationOut(

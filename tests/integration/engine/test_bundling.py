@@ -48,6 +48,7 @@ def test_pages_due_together_go_out_as_one_message_and_later_ones_wait_for_the_wi
     clock = ManualClock(T0)
 
     async def body(w: World) -> None:
+        w.delivery.settings = Settings()  # the defaults: a 30 s window, 20 per 10 minutes
         for n in range(5):
             await w.send(Action.TRIGGER, key=f"disk-{n}")
         await w.at(0)
@@ -122,6 +123,7 @@ def test_an_acknowledged_incident_s_page_held_for_bundling_is_cancelled_not_sent
     clock = ManualClock(T0)
 
     async def body(w: World) -> None:
+        w.delivery.settings = Settings()
         await w.send(Action.TRIGGER, key="first")
         await w.at(0)
         clock.set(T0 + timedelta(seconds=5))

@@ -29,7 +29,7 @@ from tocsin.incidents.actions import (
     snooze,
 )
 from tocsin.incidents.service import get_incident
-from tocsin.store.schema import deliveries, incidents
+from tocsin.store.schema import deliveries, escalations, incidents
 from tocsin.world import apply_world, load_world_text
 
 # T0 is Thursday 3 December 2026, 03:00 UTC: outside 09:00-18:00 support hours.
@@ -208,6 +208,11 @@ def test_a_resolution_before_the_ack_timeout_ends_it(engine: Engine, sink: Webho
 
     run(engine, clock, body)
     assert paged(sink) == [("alice", 1)]
+    stops = [detail for kind, detail in events(engine) if kind == "escalation_stopped"]
+    # No firing fell while it was acknowledged (the timer waited for the ack timeout).
+    assert stops == [{"reason": "resolved"}]
+    with engine.connect() as conn:
+        assert conn.execute(select(escalations.c.state)).scalar_one() == "stopped"
 
 
 def test_a_snooze_holds_the_escalation_then_starts_it_over(
