@@ -16,6 +16,7 @@ from tocsin.cli.context import CliState, console, fail, state
 from tocsin.cli.demo_sink import DEMO_SINK_PORT, start_demo_sink
 from tocsin.cli.heartbeats import heartbeats_app
 from tocsin.cli.notify import notify_app
+from tocsin.cli.policies import policy_app
 from tocsin.cli.providers import providers_app
 from tocsin.cli.read import alerts_app, incidents_app, integrations_app
 from tocsin.cli.schedule_edits import override_app, swap_app
@@ -44,6 +45,7 @@ app.add_typer(integrations_app, name="integrations")
 app.add_typer(heartbeats_app, name="heartbeats")
 app.add_typer(timers_app, name="timers")
 app.add_typer(providers_app, name="providers")
+app.add_typer(policy_app, name="policy")
 app.add_typer(silence_app, name="silence")
 app.add_typer(schedule_app, name="schedule")
 schedule_app.add_typer(swap_app, name="swap")
