@@ -242,3 +242,32 @@ def test_a_worker_killed_mid_escalation_is_replaced_and_the_next_level_pages_onc
         eventually(exhausted, "the escalation exhausted", WAIT)
         assert len(sink.received) == 2
         assert len(f.deliveries()) == 2
+
+
+def test_a_worker_still_sending_when_its_lease_would_end_keeps_it(
+    tmp_path: Path, sink: WebhookSink
+) -> None:
+    """Regression: the lease was renewed only before sending, so an attempt that outlasted
+    it (a receiver answering slowly, several fallbacks timing out) let another worker
+    send the same page while the first was still sending: doubled with nobody killed."""
+    with fleet(tmp_path, paging_world(sink.url, KEY, PER_ALERT)) as f:
+        api = f.start("api", "api")
+        sink.hold(drip=True)  # answered a byte at a time: the send lasts until released
+        f.start("worker-a", "worker")
+        trigger(api, "Answered slowly")
+        sink.wait_for(1, timeout=WAIT)
+        [row] = f.deliveries()
+        owner = row.lease_owner
+        f.start("worker-b", "worker")
+
+        def renewed() -> bool:
+            [row] = f.deliveries()
+            return bool(row.lease_owner == owner and row.lease_expires_at == f.clock.now + LEASE)
+
+        for _ in range(3):  # past the first lease's end, and past the next one's
+            f.clock.advance(LEASE / 2)
+            eventually(renewed, "the lease renewed while sending", WAIT)
+        sink.release()
+        [row] = eventually(lambda: f.all_sent(1), "the page recorded sent", WAIT)
+        assert sink.keys() == [row.idempotency_key]  # sent once
+        assert row.attempts == 1
