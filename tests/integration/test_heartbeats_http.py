@@ -5,18 +5,17 @@ timer loop (no request needed), resolved by the next ping."""
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
 from tests.integration.conftest import Tocsin, serving
+from tests.support.clocks import MovedClock
 from tests.support.databases import BACKENDS
+from tests.support.server import eventually
 
 BACKUP_KEY = "de0000000000000000000000000000b1"
 DRAIN_KEY = "de0000000000000000000000000000b2"
@@ -61,16 +60,6 @@ def tocsin(
         yield served
 
 
-@dataclass
-class MovedClock:
-    path: Path
-    now: datetime
-
-    def advance(self, delta: timedelta) -> None:
-        self.now += delta
-        self.path.write_text(self.now.isoformat())
-
-
 @pytest.fixture(scope="module", params=BACKENDS)
 def moved(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
@@ -90,18 +79,6 @@ def heartbeat(tocsin: Tocsin, name: str) -> dict[str, Any]:
     found: list[dict[str, Any]] = [h for h in response.json() if h["name"] == name]
     assert len(found) == 1, found
     return found[0]
-
-
-def eventually(check: Callable[[], Any], what: str) -> Any:
-    """Ask the server (for at most 15 s) until ``check`` returns a value: the server acts
-    on its own loop, a moment after the test moved its clock."""
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.02)
-    pytest.fail(f"timed out waiting for {what}")
 
 
 def alerts(tocsin: Tocsin, dedup_key: str) -> list[dict[str, Any]]:

@@ -10,12 +10,16 @@ import ssl
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
+import pytest
+
+T = TypeVar("T")
 
 
 def free_port() -> int:
@@ -116,6 +120,18 @@ def start_server(
         time.sleep(0.05)
     server.stop()
     raise RuntimeError(f"tocsin serve not ready after {timeout}s:\n{server.log()}")
+
+
+def eventually(check: Callable[[], T | None], what: str, timeout: float = 15.0) -> T:
+    """Ask (for at most ``timeout`` seconds) until ``check`` returns a true value: a server
+    acts on its own loop, a moment after the test sent something or moved its clock."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(0.02)
+    pytest.fail(f"timed out waiting for {what}")
 
 
 @contextmanager

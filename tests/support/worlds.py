@@ -54,22 +54,35 @@ def write_world(directory: Path, text: str = INGEST_WORLD) -> Path:
     return path
 
 
-def paging_world(sink_url: str, key: str, service_lines: str = "") -> str:
-    """Service ``web`` (integration key ``key``) pages alice's webhook at ``sink_url``
-    through policy ``page-alice`` (one level); ``service_lines`` add to the service."""
+def paging_world(
+    sink_url: str,
+    key: str,
+    service_lines: str = "",
+    *,
+    levels: tuple[str, ...] = ("alice",),
+    integration: str = "pagerduty",
+) -> str:
+    """Service ``web`` (a ``pagerduty`` integration, or of type ``integration``, with key
+    ``key``) pages through policy ``page-NAMES``: one level per user of ``levels``, 5
+    minutes apart, each user paged at their webhook ``sink_url/NAME`` (by default alice
+    alone: ``page-alice``); ``service_lines`` add to the service."""
+    users = "".join(
+        f"""  - name: {user}
+    contact_methods: [{{type: webhook, address: "{sink_url}/{user}"}}]
+"""
+        for user in levels
+    )
+    steps = "".join(f"      - {{targets: [{{user: {user}}}], delay: 5m}}\n" for user in levels)
     return f"""\
 version: 1
 users:
-  - name: alice
-    contact_methods: [{{type: webhook, address: "{sink_url}/alice"}}]
-escalation_policies:
-  - name: page-alice
+{users}escalation_policies:
+  - name: page-{"-".join(levels)}
     levels:
-      - {{targets: [{{user: alice}}], delay: 5m}}
-services:
+{steps}services:
   - name: web
-    escalation_policy: page-alice
-{service_lines}    integrations: [{{name: pd, type: pagerduty, key: "{key}"}}]
+    escalation_policy: page-{"-".join(levels)}
+{service_lines}    integrations: [{{name: pd, type: {integration}, key: "{key}"}}]
 """
 
 

@@ -3,7 +3,8 @@
 A worker claims due rows in a short transaction (PostgreSQL: ``FOR UPDATE SKIP LOCKED``,
 so workers in several processes never claim the same row; SQLite has one writer) by
 setting ``lease_owner`` and ``lease_expires_at``, commits, sends each through its
-channel, then records the outcome, but only while it still holds the lease. A worker
+channel (renewing the lease before, and every ``RENEW_AFTER`` while a send lasts), then
+records the outcome, but only while it still holds the lease. A worker
 killed between sending and recording leaves a lease that expires, and another worker
 sends again with the same idempotency key: delivery is at least once per key, and the key
 travels with the message (``Idempotency-Key`` header, email ``Message-ID``) so receivers
@@ -51,6 +52,10 @@ MAX_ATTEMPTS = 8
 BACKOFF_FIRST = timedelta(seconds=2)
 BACKOFF_MAX = timedelta(minutes=5)
 LEASE = timedelta(seconds=60)
+# A send still running this long after the lease was last renewed renews it again, so a
+# slow attempt (a receiver answering slowly, providers timing out one after another)
+# keeps its row: another worker would send it a second time.
+RENEW_AFTER = LEASE / 3
 
 
 def backoff(attempts: int, rand: Callable[[], float] = random.random) -> timedelta:
@@ -116,6 +121,7 @@ class DeliveryWorker:
     owner: str = field(default_factory=lambda: f"w-{new_secret()[:12]}")
     batch: int = 20
     max_sleep: float = 1.0  # looks this often for retries due and other processes' rows
+    renew_check: float = 1.0  # while a send runs, looks this often whether to renew
     on_attempt: Callable[[str, str, float], None] | None = None  # channel, outcome, seconds
     on_provider_failure: Callable[[str], None] | None = None  # provider
     channels: ChannelFactory = channel_for  # tests build channels with short timeouts
@@ -161,8 +167,26 @@ class DeliveryWorker:
         if planned.waits:
             await asyncio.to_thread(self._hold, planned.waits, now)
         for group in planned.sends:
-            await asyncio.to_thread(self.send_together, group)
+            await self._send_keeping_lease(group)
         return len(claimed)
+
+    async def _send_keeping_lease(self, group: list[Claimed]) -> None:
+        """``send_together`` in a thread, renewing the leases every ``RENEW_AFTER`` while
+        it runs, so no other worker takes a row from a worker still sending it."""
+        sending = asyncio.ensure_future(asyncio.to_thread(self.send_together, group))
+        renewed = self.clock.now()
+        while True:
+            done, _ = await asyncio.wait({sending}, timeout=self.renew_check)
+            if done:
+                sending.result()  # what send raised, raised here
+                return
+            now = self.clock.now()
+            if now - renewed >= RENEW_AFTER:
+                for delivery in group:
+                    # A member cancelled before the send no longer renews: that is fine.
+                    if not await asyncio.to_thread(self._renew, delivery):
+                        log.info("delivery %s: not renewed while sending", delivery.key)
+                renewed = now
 
     # -- the steps, each its own short transaction (or none) ---------------------------
 
@@ -198,9 +222,9 @@ class DeliveryWorker:
     def send_together(self, group: list[Claimed]) -> None:
         """Send claimed deliveries to one destination as one message (several: a bundle,
         ``notify.bundling``) and record what happened to each. Each lease is renewed just
-        before sending: a row whose lease ran out while earlier rows of the batch were
-        sent may have been claimed by another worker, and is left to it; a page no
-        longer wanted is cancelled."""
+        before sending (and, by ``deliver_due``, while sending): a row whose lease ran out
+        while earlier rows of the batch were sent may have been claimed by another
+        worker, and is left to it; a page no longer wanted is cancelled."""
         members = []
         for delivery in group:
             if not self._renew(delivery):

@@ -5,7 +5,9 @@ never take the same row (each key sent once)."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -17,7 +19,7 @@ from tests.support.sinks import WebhookSink, webhook_sink
 from tocsin.clock import ManualClock
 from tocsin.core.events import AlertEvent
 from tocsin.engine.writer import run_once
-from tocsin.notify.delivery import LEASE, DeliveryWorker
+from tocsin.notify.delivery import LEASE, RENEW_AFTER, DeliveryWorker
 from tocsin.notify.outbox import Page, queue
 from tocsin.settings import Settings
 from tocsin.store.batch import Batch
@@ -85,6 +87,40 @@ def test_a_late_record_from_a_worker_whose_lease_expired_changes_nothing(
     slow._finish(claimed, "failed", "too late", None)  # its lease is gone: ignored
     with engine.connect() as conn:
         assert conn.execute(select(deliveries.c.state)).scalar_one() == "sent"
+
+
+def test_a_worker_renews_its_lease_while_a_send_lasts(engine: Engine, sink: WebhookSink) -> None:
+    """A send outlasting the lease (a receiver answering slowly) keeps its row: no other
+    worker may take it and send it again while the first is still sending."""
+    queue_pages(engine, sink, 1)
+    clock = ManualClock(T0)
+    slow = DeliveryWorker(engine, clock, Settings(), owner="slow", renew_check=0.01)
+    other = DeliveryWorker(engine, clock, Settings(), owner="other")
+    sink.hold(drip=True)  # the answer comes a byte at a time until released
+
+    def lease_ends() -> Any:
+        with engine.connect() as conn:
+            return conn.execute(select(deliveries.c.lease_expires_at)).scalar_one()
+
+    async def scenario() -> None:
+        sending = asyncio.create_task(slow.deliver_due())
+        await asyncio.to_thread(sink.wait_for, 1)
+        for _ in range(3):  # three renewals: past the first lease's end
+            clock.advance(RENEW_AFTER)
+            deadline = time.monotonic() + 15
+            while lease_ends() != clock.now() + LEASE:
+                assert time.monotonic() < deadline, "the lease was not renewed"
+                await asyncio.sleep(0.01)
+        assert clock.now() >= T0 + LEASE
+        assert other.claim(clock.now()) == []  # still held by the worker sending it
+        sink.release()
+        await sending
+
+    asyncio.run(scenario())
+    assert [headers["Idempotency-Key"] for headers, _ in sink.received] == ["test/0"]
+    with engine.connect() as conn:
+        row = conn.execute(select(deliveries.c.state, deliveries.c.attempts)).one()
+    assert (row.state, row.attempts) == ("sent", 1)
 
 
 def test_two_workers_claiming_at_once_on_postgresql_send_each_key_once(
