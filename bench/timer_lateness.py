@@ -30,8 +30,8 @@ from sqlalchemy import Engine, insert, select
 from bench.databases import fresh_database
 from bench.ingest import SCENARIOS, install_world
 from bench.loadtest import Target, free_port, run_wrk, running_server
-from bench.phases import Phase, RunResult
-from bench.report import machine_line, median, write_section
+from bench.phases import Phase, RunResult, phase_rows
+from bench.report import machine_line, write_section
 from tocsin.ids import new_id, new_secret
 from tocsin.store.db import create_db_engine
 from tocsin.store.schema import heartbeats, services, timers
@@ -157,19 +157,8 @@ def render(results: dict[str, list[RunResult]], window: int, runs: int, command:
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for backend, samples in results.items():
-        for phase in ("idle", "loaded"):
-            picked = [getattr(r, phase) for r in samples]
-            p99 = median([p.p99 for p in picked])
-            ratio = median([r.loaded.p99 / r.idle.p99 for r in samples if r.idle.p99 > 0])
-            rps = median([r.ingest_rps for r in samples])
-            lines.append(
-                f"| {backend} | {phase} | {min(p.count for p in picked):,} "
-                f"| {median([p.p50 for p in picked]) * 1000:.0f} ms | {p99 * 1000:.0f} ms "
-                f"| {median([p.worst for p in picked]) * 1000:.0f} ms "
-                f"| {f'{ratio:.2f}x' if phase == 'loaded' else ''} "
-                f"| {f'{rps:,.0f}' if phase == 'loaded' else ''} "
-                f"| {'met' if p99 < GOAL_P99_SECONDS else 'NOT met'} |"
-            )
+        for phase, cells in phase_rows(samples, GOAL_P99_SECONDS):
+            lines.append(f"| {backend} | {phase} | " + " | ".join(cells) + " |")
     lines += [
         "",
         "Per run (p99 idle / loaded, seconds): "
