@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import secrets
 import sys
-import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -37,7 +36,7 @@ from bench.alert_to_page import Arrivals, install
 from bench.databases import fresh_database
 from bench.ingest import SCENARIOS
 from bench.loadtest import Target, free_port, run_wrk, running_server
-from bench.phases import Phase, RunResult, phase_rows
+from bench.phases import Phase, RunResult, each_run, per_run_line, phase_rows
 from bench.report import machine_line, write_section
 from tocsin.escalation.definition import PolicyDefinition
 from tocsin.escalation.policy import to_document
@@ -271,14 +270,7 @@ def render(results: dict[str, list[EscalationRun]], window: int, runs: int, comm
                 + " | ".join(cells[1:])
                 + " |"
             )
-    lines += [
-        "",
-        "Per run (p99 idle / loaded, seconds): "
-        + "; ".join(
-            f"{b}: " + ", ".join(f"{s.result.idle.p99:.3f}/{s.result.loaded.p99:.3f}" for s in rs)
-            for b, rs in results.items()
-        ),
-    ]
+    lines += ["", per_run_line({b: [s.result for s in rs] for b, rs in results.items()})]
     return "\n".join(lines)
 
 
@@ -291,23 +283,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--section", default="escalation-timers", help="docs/benchmarks.md section")
     args = parser.parse_args(argv)
     results: dict[str, list[EscalationRun]] = {}
-    with tempfile.TemporaryDirectory(prefix="tocsin-escalation-bench-") as tmp:
-        for run in range(args.runs):
-            for backend in args.backends.split(","):
-                workdir = Path(tmp) / f"{backend}-{run}"
-                workdir.mkdir()
-                done = one_run(backend, timedelta(seconds=args.window), workdir)
-                r = done.result
-                print(
-                    f"run {run + 1} {backend}: idle p50/p99/max {r.idle.p50:.3f}/{r.idle.p99:.3f}/"
-                    f"{r.idle.worst:.3f}s ({r.idle.count} fired); "
-                    f"loaded {r.loaded.p50:.3f}/{r.loaded.p99:.3f}/{r.loaded.worst:.3f}s "
-                    f"({r.loaded.count} fired, "
-                    f"queued/received {done.queued} {done.received}, "
-                    f"{r.ingest_rps:,.0f} req/s)",
-                    flush=True,
-                )
-                results.setdefault(backend, []).append(done)
+    for run, backend, workdir in each_run(args.runs, args.backends, "tocsin-escalation-bench-"):
+        done = one_run(backend, timedelta(seconds=args.window), workdir)
+        r = done.result
+        print(
+            f"run {run + 1} {backend}: idle p50/p99/max {r.idle.p50:.3f}/{r.idle.p99:.3f}/"
+            f"{r.idle.worst:.3f}s ({r.idle.count} fired); "
+            f"loaded {r.loaded.p50:.3f}/{r.loaded.p99:.3f}/{r.loaded.worst:.3f}s "
+            f"({r.loaded.count} fired, queued/received {done.queued} {done.received}, "
+            f"{r.ingest_rps:,.0f} req/s)",
+            flush=True,
+        )
+        results.setdefault(backend, []).append(done)
     command = "python -m bench.escalation_lateness " + " ".join(
         sys.argv[1:] if argv is None else argv
     )

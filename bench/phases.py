@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import statistics
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -64,3 +66,22 @@ def phase_rows(runs: Sequence[RunResult], goal_p99: float) -> list[tuple[str, li
 
 def _ms(seconds: float) -> str:
     return f"{seconds * 1000:.0f} ms"
+
+
+def per_run_line(results: Mapping[str, Sequence[RunResult]]) -> str:
+    """The report's line of every run's p99 idle / loaded, by database."""
+    return "Per run (p99 idle / loaded, seconds): " + "; ".join(
+        f"{backend}: " + ", ".join(f"{r.idle.p99:.3f}/{r.loaded.p99:.3f}" for r in runs)
+        for backend, runs in results.items()
+    )
+
+
+def each_run(runs: int, backends: str, prefix: str) -> Iterator[tuple[int, str, Path]]:
+    """(run, backend, its own new work directory) for ``runs`` runs of each of the
+    comma-separated ``backends``, interleaved; the directories go when it ends."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        for run in range(runs):
+            for backend in backends.split(","):
+                workdir = Path(tmp) / f"{backend}-{run}"
+                workdir.mkdir()
+                yield run, backend, workdir
