@@ -37,13 +37,14 @@ format: $(STAMP)
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-## Benchmarks: ingest (wrk), schedules and timer lateness; results go to docs/benchmarks.md
+## Benchmarks: ingest (wrk), schedules, timer and escalation lateness, alert to page; results go to docs/benchmarks.md
 bench: $(STAMP)
 	@command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk"; exit 1; }
 	$(PY) -m bench.ingest --runs 3 --duration 10
 	$(PY) -m bench.schedule_bench
 	$(PY) -m bench.timer_lateness --runs 3 --window 15
 	$(PY) -m bench.timer_firing --runs 5
+	$(PY) -m bench.escalation_lateness --runs 3 --window 15
 	$(PY) -m bench.alert_to_page --runs 3 --alerts 200
 
 ## Debian packages the tests and benchmarks use (run as root; .ci/run calls it)

@@ -63,8 +63,13 @@ class Arrivals:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
 
-def install(url: str, sink: str, paged_key: str, bench_key: str, workdir: Path) -> None:
+def install(
+    url: str, sink: str, paged_key: str, bench_key: str, workdir: Path, *, levels: int = 1
+) -> None:
+    """Services ``paged`` (its policy pages ``oncall``'s webhook at ``sink``, ``levels``
+    levels 30 minutes apart) and ``bench`` (pages nobody), each with a PagerDuty key."""
     world = workdir / "world.yaml"
+    level = "      - {targets: [{user: oncall}], delay: 30m}\n"
     world.write_text(f"""\
 version: 1
 users:
@@ -73,8 +78,7 @@ users:
 escalation_policies:
   - name: page-oncall
     levels:
-      - {{targets: [{{user: oncall}}], delay: 30m}}
-services:
+{level * levels}services:
   - name: paged
     escalation_policy: page-oncall
     incident_grouping: per_alert

@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import secrets
 import sys
-import tempfile
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -30,8 +29,8 @@ from sqlalchemy import Engine, insert, select
 from bench.databases import fresh_database
 from bench.ingest import SCENARIOS, install_world
 from bench.loadtest import Target, free_port, run_wrk, running_server
-from bench.phases import Phase, RunResult
-from bench.report import machine_line, median, write_section
+from bench.phases import Phase, RunResult, each_run, per_run_line, phase_rows
+from bench.report import machine_line, write_section
 from tocsin.ids import new_id, new_secret
 from tocsin.store.db import create_db_engine
 from tocsin.store.schema import heartbeats, services, timers
@@ -157,27 +156,9 @@ def render(results: dict[str, list[RunResult]], window: int, runs: int, command:
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for backend, samples in results.items():
-        for phase in ("idle", "loaded"):
-            picked = [getattr(r, phase) for r in samples]
-            p99 = median([p.p99 for p in picked])
-            ratio = median([r.loaded.p99 / r.idle.p99 for r in samples if r.idle.p99 > 0])
-            rps = median([r.ingest_rps for r in samples])
-            lines.append(
-                f"| {backend} | {phase} | {min(p.count for p in picked):,} "
-                f"| {median([p.p50 for p in picked]) * 1000:.0f} ms | {p99 * 1000:.0f} ms "
-                f"| {median([p.worst for p in picked]) * 1000:.0f} ms "
-                f"| {f'{ratio:.2f}x' if phase == 'loaded' else ''} "
-                f"| {f'{rps:,.0f}' if phase == 'loaded' else ''} "
-                f"| {'met' if p99 < GOAL_P99_SECONDS else 'NOT met'} |"
-            )
-    lines += [
-        "",
-        "Per run (p99 idle / loaded, seconds): "
-        + "; ".join(
-            f"{b}: " + ", ".join(f"{r.idle.p99:.3f}/{r.loaded.p99:.3f}" for r in rs)
-            for b, rs in results.items()
-        ),
-    ]
+        for phase, cells in phase_rows(samples, GOAL_P99_SECONDS):
+            lines.append(f"| {backend} | {phase} | " + " | ".join(cells) + " |")
+    lines += ["", per_run_line(results)]
     return "\n".join(lines)
 
 
@@ -190,19 +171,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--section", default="timers", help="docs/benchmarks.md section")
     args = parser.parse_args(argv)
     results: dict[str, list[RunResult]] = {}
-    with tempfile.TemporaryDirectory(prefix="tocsin-timer-bench-") as tmp:
-        for run in range(args.runs):
-            for backend in args.backends.split(","):
-                workdir = Path(tmp) / f"{backend}-{run}"
-                workdir.mkdir()
-                result = one_run(backend, timedelta(seconds=args.window), workdir)
-                print(
-                    f"run {run + 1} {backend}: idle p99 {result.idle.p99:.3f}s "
-                    f"loaded p99 {result.loaded.p99:.3f}s ({result.loaded.count} fired, "
-                    f"{result.ingest_rps:,.0f} req/s)",
-                    flush=True,
-                )
-                results.setdefault(backend, []).append(result)
+    for run, backend, workdir in each_run(args.runs, args.backends, "tocsin-timer-bench-"):
+        result = one_run(backend, timedelta(seconds=args.window), workdir)
+        print(
+            f"run {run + 1} {backend}: idle p99 {result.idle.p99:.3f}s "
+            f"loaded p99 {result.loaded.p99:.3f}s ({result.loaded.count} fired, "
+            f"{result.ingest_rps:,.0f} req/s)",
+            flush=True,
+        )
+        results.setdefault(backend, []).append(result)
     command = "python -m bench.timer_lateness " + " ".join(sys.argv[1:] if argv is None else argv)
     body = render(results, args.window, args.runs, command.strip())
     print(body)

@@ -1,13 +1,15 @@
 """The demo's pager: a local webhook receiver that prints every page it gets.
 
 ``tocsin demo`` starts it beside the server so a newcomer sees a page arrive without any
-account anywhere: the demo world's users have webhook contact methods pointing here.
+account anywhere: the demo world's users have webhook contact methods pointing here (and
+email ones, which ``demo_mail`` receives and prints the same way).
 """
 
 from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -15,6 +17,17 @@ from rich.console import Console
 from rich.markup import escape
 
 DEMO_SINK_PORT = 8089
+
+
+def announce(label: str, said: str, details: Iterable[str], incident_id: str | None) -> str:
+    """What the demo prints for one message received: ``label → said``, the indented
+    ``details``, and the command showing the incident's delivery log (all escaped: a
+    title is printed as written, never as Rich markup)."""
+    lines = [f"[bold red]{label}[/bold red] → {escape(said)}"]
+    lines += [escape(f"  {line}") for line in details]
+    if incident_id:
+        lines.append(escape(f"  delivery log: tocsin incidents deliveries {incident_id}"))
+    return "\n".join(lines)
 
 
 def describe(path: str, page: dict[str, Any]) -> str:
@@ -26,11 +39,8 @@ def describe(path: str, page: dict[str, Any]) -> str:
         f"{path.rsplit('/', 1)[-1]}: [{incident['severity'].upper()}] {incident['title']} "
         f"({incident['service']}), level {page['level']} of {page['policy']}"
     )
-    lines = [f"[bold red]PAGE[/bold red] → {escape(said)}"]
-    for action, url in (page.get("links") or {}).items():
-        lines.append(escape(f"  {action}: {url}"))
-    lines.append(escape(f"  delivery log: tocsin incidents deliveries {incident['id']}"))
-    return "\n".join(lines)
+    links = (f"{action}: {url}" for action, url in (page.get("links") or {}).items())
+    return announce("PAGE", said, links, incident["id"])
 
 
 def start_demo_sink(console: Console, port: int = DEMO_SINK_PORT) -> ThreadingHTTPServer:

@@ -13,6 +13,7 @@ from sqlalchemy import Connection
 
 from tocsin.cli import incident_actions  # noqa: F401  (registers incidents ack/resolve/escalate)
 from tocsin.cli.context import CliState, console, fail, state
+from tocsin.cli.demo_mail import DEMO_SMTP_FROM, DEMO_SMTP_PORT, start_demo_mail
 from tocsin.cli.demo_sink import DEMO_SINK_PORT, start_demo_sink
 from tocsin.cli.heartbeats import heartbeats_app
 from tocsin.cli.notify import notify_app
@@ -220,11 +221,16 @@ def demo(
     world: Annotated[Path, typer.Option(help="world file to apply")] = Path("examples/demo.yaml"),
     port: Annotated[int, typer.Option(help="port")] = 8080,
     sink: Annotated[
-        bool, typer.Option(help=f"print pages sent to 127.0.0.1:{DEMO_SINK_PORT} (the demo pager)")
+        bool,
+        typer.Option(
+            help=f"print pages sent to 127.0.0.1:{DEMO_SINK_PORT} (the demo pager) and email "
+            f"sent to 127.0.0.1:{DEMO_SMTP_PORT} (the demo mailbox, unless TOCSIN_SMTP_HOST "
+            "is set)"
+        ),
     ] = True,
 ) -> None:
     """Create the database, apply the demo world, make an admin token, start the demo
-    pager, and serve."""
+    pager and mailbox, and serve."""
     from tocsin.directory.services import list_change_sources, list_integrations
     from tocsin.directory.tokens import create_token
     from tocsin.heartbeats.queries import list_heartbeats
@@ -286,7 +292,29 @@ def demo(
                     '         "Checkout errors above 2%", "source": "demo", "severity":',
                     '         "critical"}}\'',
                 ]
+        if settings.smtp_host is None:  # the user's own relay, when set, is left alone
+            try:
+                start_demo_mail(console)
+            except OSError as exc:
+                lines.append(
+                    f"[yellow]The demo mailbox could not listen on {DEMO_SMTP_PORT}: {exc}; "
+                    "email pages fail in the delivery log[/yellow]"
+                )
+            else:
+                settings = settings.model_copy(update=_demo_smtp(settings))
+                lines.append(f"Email pages go to the demo mailbox on 127.0.0.1:{DEMO_SMTP_PORT}")
     run_server(settings, migrate=False, banner="\n".join(lines) + "\n")
+
+
+def _demo_smtp(settings: Settings) -> dict[str, object]:
+    """The SMTP settings of the demo process that send its email to the demo mailbox
+    (a local peer: no STARTTLS); a sender the user set is kept."""
+    return {
+        "smtp_host": "127.0.0.1",
+        "smtp_port": DEMO_SMTP_PORT,
+        "smtp_from": settings.smtp_from or DEMO_SMTP_FROM,
+        "smtp_starttls": False,
+    }
 
 
 def _demo_silence(conn: Connection, now: datetime) -> str:

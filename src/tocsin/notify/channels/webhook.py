@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
+import ssl
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -26,6 +28,15 @@ WEBHOOK_TIMEOUT_SECONDS = 5.0
 # Answers that say the address itself is wrong (bad request, no credential, gone):
 # retrying the same request cannot help. 408, 429 and 5xx may pass.
 PERMANENT_STATUSES = frozenset({400, 401, 403, 404, 410})
+
+
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """The TLS settings of every webhook request, made once as httpx makes them by
+    default (certifi's CAs, or ``SSL_CERT_FILE`` / ``SSL_CERT_DIR``): made per request,
+    loading the CA bundle cost milliseconds of CPU each, and held the GIL against the
+    writer's thread (docs/benchmarks.md, escalation timers)."""
+    return httpx.create_ssl_context()
 
 
 def post_json(
@@ -65,6 +76,7 @@ def post_body(
             content=body,
             timeout=timeout,
             follow_redirects=False,
+            verify=tls_context(),
             headers={"User-Agent": "Tocsin", **(headers or {})},
         )
     except httpx.HTTPError as exc:
