@@ -137,7 +137,7 @@ def test_two_worker_processes_under_load_send_every_page_once(
         workers = [f.start("worker-1", "worker"), f.start("worker-2", "worker")]
         # A worker sends one page at a time and waits for the answer: while the sink holds
         # its answers, two pages in at once were sent by two different workers.
-        sink.hold()
+        sink.hold(drip=True)  # answers trickle in: no client timeout, however slow the machine
         per_request = PAGES // REQUESTS
         notifications = [
             am_notification([am_alert(f"load-{r}-{i}") for i in range(per_request)])
@@ -172,7 +172,7 @@ def test_a_worker_killed_between_sending_and_recording_leaves_the_page_to_anothe
 ) -> None:
     with fleet(tmp_path, paging_world(sink.url, KEY, PER_ALERT)) as f:
         api = f.start("api", "api")
-        sink.hold()  # the page arrives, its answer waits: the worker is between the two
+        sink.hold(drip=True)  # the page arrives, its answer trickles: the worker is mid-send
         first = f.start("worker-a", "worker")  # the only worker: the page can only be its
         trigger(api, "Sent, never recorded")
         [page] = sink.wait_for(1, timeout=WAIT)

@@ -119,3 +119,10 @@ def test_no_user_is_ever_sent_more_than_the_limit(users: list[int], ages: list[i
     everyone = sorted(p.id for g in planned.sends for p in g) + [p.id for p, _, _ in planned.waits]
     assert sorted(everyone) == sorted(p.id for p in claimed)  # nothing dropped
     assert all(until > NOW for _, until, _ in planned.waits)
+
+
+def test_without_a_window_every_page_is_its_own_message_and_still_rate_limited() -> None:
+    limits = Limits(bundle_window=timedelta(0), max_messages=2, per=timedelta(minutes=10))
+    planned = plan([P("1"), P("2"), P("3")], [], NOW, limits)
+    assert ids(planned.sends) == [["1"], ["2"]]
+    assert [p.id for p, _, _ in planned.waits] == ["3"]

@@ -3,8 +3,8 @@
 Before a worker sends what it claimed, it plans (``plan``) with what was sent lately:
 
 - **Bundling.** One destination (a user's contact method) gets at most one page per
-  ``bundle_window``. Pages for it that come due inside the window wait for its end and
-  then go out together as one message (``bundle_message``), so ten incidents opening in
+  ``bundle_window`` (zero: no bundling, every page its own message). Pages for it that
+  come due inside the window wait for its end and then go out together as one message (``bundle_message``), so ten incidents opening in
   a storm are one page saying "10 incidents", not ten phone buzzes. The first page is
   never held: a quiet destination is paged at once.
 - **Rate limit.** One user gets at most ``max_messages`` messages per ``per`` over all
@@ -82,19 +82,21 @@ def plan(claimed: Sequence[Pending], recent: Sequence[Sent], now: datetime, limi
     """Group ``claimed`` by destination and decide, with the ``recent`` messages, which
     groups go out now and which wait. Groups keep the order they were claimed in."""
     result = Plan()
-    groups: dict[Destination, list[Pending]] = {}
+    # Without a bundling window each page is its own message (still rate-limited).
+    groups: dict[tuple[Destination, str], list[Pending]] = {}
     for p in claimed:
         if p.message.get("type") != PAGE:
             result.sends.append([p])
         else:
-            groups.setdefault(destination(p), []).append(p)
+            alone = "" if limits.bundle_window else p.id
+            groups.setdefault((destination(p), alone), []).append(p)
     last: dict[Destination, datetime] = {}
     by_user: dict[str, list[datetime]] = {}
     for s in recent:
         last[s.destination] = max(s.at, last.get(s.destination, s.at))
         if s.at > now - limits.per:
             by_user.setdefault(s.destination[0], []).append(s.at)
-    for dest, group in groups.items():
+    for (dest, _), group in groups.items():
         quiet_from = last[dest] + limits.bundle_window if dest in last else now
         sent_to_user = sorted(by_user.get(dest[0], []))
         if quiet_from > now:
