@@ -4,8 +4,9 @@ Before a worker sends what it claimed, it plans (``plan``) with what was sent la
 
 - **Bundling.** One destination (a user's contact method) gets at most one page per
   ``bundle_window`` (zero: no bundling, every page its own message). Pages for it that
-  come due inside the window wait for its end and then go out together as one message (``bundle_message``), so ten incidents opening in
-  a storm are one page saying "10 incidents", not ten phone buzzes. The first page is
+  come due inside the window wait for its end and then go out together as one message
+  (``bundle_message``), so ten incidents opening in a storm are one page saying "10
+  pages", not ten phone buzzes. The first page is
   never held: a quiet destination is paged at once.
 - **Rate limit.** One user gets at most ``max_messages`` messages per ``per`` over all
   their contact methods. Past that, their pages wait until the oldest message leaves the
