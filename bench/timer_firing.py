@@ -9,6 +9,11 @@ every run, alternating which goes first; the report gives medians of firings/s a
 per firing, and the batched/one-at-a-time ratio of each run.
 
     python -m bench.timer_firing [--runs 5] [--timers 2000] [--backends sqlite,postgresql]
+        [--kind heartbeat|escalation]
+
+``--kind escalation`` fires the first escalation step of N incidents opened together
+(one per alert, paging an on-call schedule) instead: the one-timer handler against the
+batch handler ``build_runtime`` registers; it prints its table and writes no section.
 
 Writes the ``timer-firing`` section of docs/benchmarks.md. Touches only local databases.
 """
@@ -25,18 +30,21 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 
 from bench.databases import fresh_database
 from bench.report import machine_line, median, write_section
 from tocsin.api.app import TIMER_BATCH_HANDLERS, TIMER_SUBJECT_LOCKS
 from tocsin.clock import ManualClock
+from tocsin.core.events import Action, AlertEvent
 from tocsin.engine.timers import TimerService
 from tocsin.engine.writer import GroupCommitWriter
+from tocsin.escalation import service as escalation
 from tocsin.heartbeats import service as heartbeats
+from tocsin.ingest.routing import KeyDirectory
 from tocsin.store.db import create_db_engine
 from tocsin.store.migrate import upgrade
-from tocsin.store.schema import alerts
+from tocsin.store.schema import alerts, deliveries
 from tocsin.world import apply_world, load_world_text
 
 T0 = datetime(2026, 12, 3, 3, 0, tzinfo=UTC)
@@ -57,6 +65,47 @@ def world(count: int) -> str:
     return f"version: 1\nservices:\n  - name: batch\nheartbeats:\n{beats}"
 
 
+def escalation_world(count: int) -> str:
+    return (
+        "version: 1\nusers:\n  - {name: alice, contact_methods: "
+        '[{type: webhook, address: "http://127.0.0.1:9/alice"}]}\n'
+        "schedules:\n  - {name: primary, time_zone: UTC, layers: [{name: weekly, rotation: "
+        '{start: "2026-11-30T00:00:00+00:00", turn: 1w, participants: [alice]}}]}\n'
+        "escalation_policies:\n  - {name: p, levels: [{targets: [{schedule: primary}], "
+        "delay: 5m}, {targets: [{user: alice}], delay: 5m}]}\n"
+        "services:\n  - {name: batch, escalation_policy: p, incident_grouping: per_alert, "
+        'integrations: [{name: pd, type: pagerduty, key: "' + "b" * 32 + '"}]}\n'
+    )
+
+
+def escalation_service(writer: GroupCommitWriter, clock: ManualClock, mode: str) -> TimerService:
+    kind = escalation.TIMER_KIND
+    return TimerService(
+        writer,
+        clock,
+        {kind: escalation.on_escalation},
+        subject_locks=TIMER_SUBJECT_LOCKS,
+        batch_handlers={kind: escalation.on_escalations} if mode == "batched" else {},
+    )
+
+
+async def open_incidents(engine: Engine, writer: GroupCommitWriter, count: int) -> None:
+    """``count`` incidents opened at T0, each arming its escalation timer."""
+    keys = KeyDirectory(engine)
+    keys.reload()
+    info = keys.lookup("b" * 32)
+    assert info is not None
+    assert info.route is not None
+    route = info.route
+    for first in range(0, count, 500):
+        await writer.submit(
+            [
+                AlertEvent(route, Action.TRIGGER, f"k{i}", T0, "{}", f"Disk {i}", "db1")
+                for i in range(first, min(first + 500, count))
+            ]
+        )
+
+
 def service(writer: GroupCommitWriter, clock: ManualClock, mode: str) -> TimerService:
     if mode == "batched":
         return TimerService(
@@ -74,19 +123,25 @@ def service(writer: GroupCommitWriter, clock: ManualClock, mode: str) -> TimerSe
     )
 
 
-def measure(backend: str, mode: str, count: int, workdir: Path) -> Sample:
+def measure(backend: str, mode: str, count: int, workdir: Path, kind: str = "heartbeat") -> Sample:
+    paging = kind == "escalation"
     with fresh_database(backend, workdir) as db:
         engine = create_db_engine(db.url)
         try:
             upgrade(engine)
-            apply_world(engine, load_world_text(world(count)), T0)
+            text = escalation_world(count) if paging else world(count)
+            apply_world(engine, load_world_text(text), T0)
             clock = ManualClock(T0 + timedelta(minutes=6))  # every heartbeat overdue
 
             async def main() -> tuple[int, float, float]:
                 writer = GroupCommitWriter(engine)
                 writer.start()
                 try:
-                    timers = service(writer, clock, mode)
+                    if paging:
+                        clock.set(T0)
+                        await open_incidents(engine, writer, count)
+                    make = escalation_service if paging else service
+                    timers = make(writer, clock, mode)
                     wall, cpu = time.perf_counter(), time.process_time()
                     fired = await timers.fire_due()
                     return fired, time.perf_counter() - wall, time.process_time() - cpu
@@ -95,7 +150,9 @@ def measure(backend: str, mode: str, count: int, workdir: Path) -> Sample:
 
             fired, wall, cpu = asyncio.run(main())
             with engine.connect() as conn:
-                raised = conn.execute(select(func.count()).select_from(alerts)).scalar_one()
+                made = deliveries if paging else alerts
+                raised = conn.execute(select(func.count()).select_from(made)).scalar_one()
+            fired -= paging  # the schedule's on-call notice timer, due at T0 too
             if fired != count or raised != count:
                 raise RuntimeError(f"{mode}: fired {fired}, raised {raised}, expected {count}")
             return Sample(fired / wall, cpu * 1000 / fired)
@@ -151,6 +208,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--timers", type=int, default=2000)
     parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--kind", choices=("heartbeat", "escalation"), default="heartbeat")
     args = parser.parse_args(argv)
     logging.disable(logging.WARNING)  # every firing is late by design: no log line each
     results: dict[str, dict[str, list[Sample]]] = {}
@@ -161,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
                 for mode in order:
                     workdir = Path(tmp) / f"{backend}-{run}-{mode.replace(' ', '-')}"
                     workdir.mkdir()
-                    sample = measure(backend, mode, args.timers, workdir)
+                    sample = measure(backend, mode, args.timers, workdir, args.kind)
                     print(
                         f"run {run + 1} {backend} {mode}: {sample.per_second:,.0f}/s, "
                         f"{sample.cpu_ms:.3f} ms CPU/firing",
@@ -171,7 +229,8 @@ def main(argv: list[str] | None = None) -> int:
     command = "python -m bench.timer_firing " + " ".join(sys.argv[1:] if argv is None else argv)
     body = render(results, args.timers, args.runs, command.strip())
     print(body)
-    write_section("timer-firing", body)
+    if args.kind == "heartbeat":
+        write_section("timer-firing", body)
     return 0
 
 

@@ -15,13 +15,14 @@ from tocsin.engine.timers import TimerService
 from tocsin.engine.writer import GroupCommitWriter
 from tocsin.notify.delivery import DeliveryWorker
 from tocsin.settings import Settings
-from tocsin.store.timers import SubjectLock, TimerHandler
+from tocsin.store.timers import BatchTimerHandler, SubjectLock, TimerHandler
 
 W = TypeVar("W", bound="ProcessWorld")
 
 
 class ProcessWorld:
-    """The writer, the timers (``handlers``) and the delivery worker of one process."""
+    """The writer, the timers (``handlers``; ``batch_handlers`` for the kinds fired many
+    at a time, as ``build_runtime`` registers them) and the delivery worker of one process."""
 
     def __init__(
         self,
@@ -30,10 +31,17 @@ class ProcessWorld:
         start: datetime,
         handlers: dict[str, TimerHandler],
         subject_locks: dict[str, SubjectLock] | None = None,
+        batch_handlers: dict[str, BatchTimerHandler] | None = None,
     ) -> None:
         self.engine, self.clock, self.start = engine, clock, start
         self.writer = GroupCommitWriter(engine)
-        self.timers = TimerService(self.writer, clock, handlers, subject_locks=subject_locks or {})
+        self.timers = TimerService(
+            self.writer,
+            clock,
+            handlers,
+            subject_locks=subject_locks or {},
+            batch_handlers=batch_handlers or {},
+        )
         # Each page on its own, at once: tests of bundling and rate limits set their own.
         self.delivery = DeliveryWorker(
             engine, clock, Settings(bundle_window=0, user_page_limit=1_000_000)

@@ -52,7 +52,8 @@ log = logging.getLogger(__name__)
 KEY_RELOAD_SECONDS = 5.0
 
 # Kinds of durable timer fired many at a time (one query per batch), and what fires them;
-# the sweep and retention, one timer each, are added in build_runtime.
+# the sweep and retention, one timer each, are added in build_runtime, and so is the
+# escalation's (its pages carry links signed with the process's keys).
 TIMER_BATCH_HANDLERS: dict[str, BatchTimerHandler] = {
     heartbeat_service.TIMER_KIND: heartbeat_service.on_expiries,
 }
@@ -101,7 +102,11 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
             ),
         },
         subject_locks=TIMER_SUBJECT_LOCKS,
-        batch_handlers=TIMER_BATCH_HANDLERS,
+        batch_handlers={
+            **TIMER_BATCH_HANDLERS,
+            # Signs the pages' action links, so made here with them.
+            escalation_service.TIMER_KIND: escalation_service.escalation_batch_handler(links),
+        },
         # A file clock can jump at any moment: look often instead of sleeping until due.
         max_sleep=0.05 if isinstance(clock, FileClock) else 5.0,
         on_fired=metrics.timer_fired,

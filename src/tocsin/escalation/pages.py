@@ -17,7 +17,7 @@ from typing import Any
 from tocsin.escalation.urgency import Urgency
 from tocsin.notify.links import LinkMaker
 from tocsin.notify.outbox import Page
-from tocsin.notify.recipients import contact_methods, notification_rules
+from tocsin.notify.recipients import ContactReads, notification_rules
 from tocsin.store.batch import Batch
 
 
@@ -33,11 +33,17 @@ class PageRun:
     links: LinkMaker | None = None
 
 
-def pages_to(store: Batch, cur: Any, users: Sequence[str], run: PageRun) -> list[Page]:
+def pages_to(
+    store: Batch,
+    cur: Any,
+    users: Sequence[str],
+    run: PageRun,
+    contacts: ContactReads | None = None,
+) -> list[Page]:
     """A page to every contact method of each of ``users`` (those who have one), at each
-    step of their rules for ``run.urgency``."""
+    step of their rules for ``run.urgency``; ``contacts`` shares the reads of a batch."""
     pages = []
-    for user, methods, rules in contact_methods(store, cur, users):
+    for user, methods, rules in (contacts or ContactReads(store, cur)).of(users):
         sent = {**run.message, "urgency": run.urgency.value}
         if run.links is not None:
             sent["links"] = run.links.links(run.incident_id, user, run.now)

@@ -18,9 +18,10 @@ from datetime import datetime
 from typing import Any
 
 from tocsin.core.events import AlertEvent
+from tocsin.escalation.batch import load_incident
 from tocsin.escalation.pages import PageRun, pages_to
 from tocsin.escalation.policy import Target, TargetKind
-from tocsin.escalation.service import load_incident, page_message
+from tocsin.escalation.service import page_message
 from tocsin.escalation.targets import users_reached
 from tocsin.ids import new_id
 from tocsin.incidents import timeline

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from tocsin.escalation.policy import Level, LevelMode, Policy, Target, TargetKind
-from tocsin.schedules.store.in_batch import paged_by_schedule
+from tocsin.schedules.store.in_batch import ScheduleReads
 from tocsin.store.batch import Batch
 
 
@@ -34,20 +34,43 @@ def take_turn(store: Batch, cur: Any, policy: Policy, index: int, level: Level) 
     return (taken - 1) % count
 
 
-def users_reached(store: Batch, cur: Any, targets: Sequence[Target], now: datetime) -> list[str]:
-    """The users ``targets`` reach at ``now``, each once, in the targets' order."""
+def users_reached(
+    store: Batch,
+    cur: Any,
+    targets: Sequence[Target],
+    now: datetime,
+    reads: TargetReads | None = None,
+) -> list[str]:
+    """The users ``targets`` reach at ``now``, each once, in the targets' order; ``reads``
+    shares the schedule and team reads of one batch of firings."""
+    reads = reads or TargetReads(store, cur, now)
     found: list[str] = []
     for target in targets:
+        found += [n for n in reads.names(target, now) if n not in found]
+    return found
+
+
+class TargetReads:
+    """The schedule and team reads of ``users_reached``, made once for all the decisions of
+    one transaction (a batch of escalation firings) at instants from ``since`` on."""
+
+    def __init__(self, store: Batch, cur: Any, since: datetime) -> None:
+        self.store, self.cur = store, cur
+        self.schedules = ScheduleReads(store, cur, since)
+        self.teams: dict[str, list[str]] = {}
+
+    def names(self, target: Target, now: datetime) -> Sequence[str]:
+        """Whom one target reaches at ``now``."""
         if target.kind is TargetKind.USER:
-            names: Sequence[str] = (target.name,)
-        elif target.kind is TargetKind.SCHEDULE:
-            names = paged_by_schedule(store, cur, target.name, now)
-        else:
-            cur.execute(
+            return (target.name,)
+        if target.kind is TargetKind.SCHEDULE:
+            return self.schedules.paged(target.name, now)
+        if target.name not in self.teams:
+            self.cur.execute(
                 "SELECT u.name FROM team_members m JOIN teams t ON t.id = m.team_id "
-                f"JOIN users u ON u.id = m.user_id WHERE t.name = {store.mark} ORDER BY u.name",
+                "JOIN users u ON u.id = m.user_id "
+                f"WHERE t.name = {self.store.mark} ORDER BY u.name",
                 (target.name,),
             )
-            names = [row[0] for row in cur.fetchall()]
-        found += [n for n in names if n not in found]
-    return found
+            self.teams[target.name] = [row[0] for row in self.cur.fetchall()]
+        return self.teams[target.name]

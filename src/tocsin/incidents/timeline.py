@@ -27,6 +27,21 @@ MAX_EVENTS = 1000  # shown on an incident (the oldest first)
 _json = msgspec.json.Encoder().encode
 
 
+_INSERT = "INSERT INTO incident_events (id, incident_id, at, kind, actor, detail) VALUES "
+
+
+def _row(
+    store: Batch,
+    incident_id: str,
+    kind: str,
+    now: datetime,
+    actor: str,
+    detail: Mapping[str, Any] | None,
+    event_id: str,
+) -> tuple[Any, ...]:
+    return (event_id, incident_id, store.db_time(now), kind, actor, _json(detail or {}).decode())
+
+
 def record(
     store: Batch,
     cur: Any,
@@ -40,14 +55,44 @@ def record(
 ) -> str:
     """Record that ``kind`` happened to the incident at ``now``; the event's id (made
     here unless given: pages that name the event need it first)."""
-    p = store.mark
     event_id = event_id or new_id(now)
+    p = store.mark
     cur.execute(
-        "INSERT INTO incident_events (id, incident_id, at, kind, actor, detail) "
-        f"VALUES ({p}, {p}, {p}, {p}, {p}, {p})",
-        (event_id, incident_id, store.db_time(now), kind, actor, _json(detail or {}).decode()),
+        _INSERT + f"({p}, {p}, {p}, {p}, {p}, {p})",
+        _row(store, incident_id, kind, now, actor, detail, event_id),
     )
     return event_id
+
+
+class Timeline:
+    """Events recorded by many decisions of one transaction (a batch of timer firings),
+    inserted by one ``executemany`` in ``flush``: one round trip instead of one each.
+    Ids are made when an event is added, so the events keep the order they happened in."""
+
+    def __init__(self, store: Batch) -> None:
+        self.store = store
+        self.rows: list[tuple[Any, ...]] = []
+
+    def record(
+        self,
+        incident_id: str,
+        kind: str,
+        now: datetime,
+        *,
+        actor: str = ENGINE,
+        detail: Mapping[str, Any] | None = None,
+    ) -> str:
+        """As ``record``, written at ``flush``."""
+        event_id = new_id(now)
+        self.rows.append(_row(self.store, incident_id, kind, now, actor, detail, event_id))
+        return event_id
+
+    def flush(self, cur: Any) -> None:
+        """Insert the events recorded so far."""
+        if self.rows:
+            p = self.store.mark
+            cur.executemany(_INSERT + f"({p}, {p}, {p}, {p}, {p}, {p})", self.rows)
+            self.rows = []
 
 
 class IncidentEvent(BaseModel):

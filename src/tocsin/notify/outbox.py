@@ -38,10 +38,15 @@ class Page:
 
 def queue(store: Batch, cur: Any, pages: Sequence[Page], now: datetime) -> None:
     """Queue ``pages`` to be sent when due (those whose key is queued already are not)."""
-    if not pages:
+    queue_decided(store, cur, [(page, now) for page in pages])
+
+
+def queue_decided(store: Batch, cur: Any, decided: Sequence[tuple[Page, datetime]]) -> None:
+    """Queue pages each decided at its own instant (the firings of one batch of timers),
+    in one statement."""
+    if not decided:
         return
     p = store.mark
-    at = store.db_time(now)
     cur.executemany(
         "INSERT INTO deliveries (id, idempotency_key, incident_id, user_name, method_type, "
         "address, secret_ref, fallback, message, state, attempts, next_attempt_at, created_at) "
@@ -58,10 +63,10 @@ def queue(store: Batch, cur: Any, pages: Sequence[Page], now: datetime) -> None:
                 page.secret,
                 _json(list(page.fallback)).decode() if page.fallback else None,
                 _json(page.message).decode(),
-                store.db_time(page.due) if page.due else at,
-                at,
+                store.db_time(page.due) if page.due else store.db_time(now),
+                store.db_time(now),
             )
-            for page in pages
+            for page, now in decided
         ],
     )
     store.note_queued()

@@ -32,6 +32,13 @@ T0 = datetime(2026, 12, 3, 3, 0, tzinfo=UTC)  # alice is on call (weekly, from M
 KEY = "e" * 32
 
 
+@pytest.fixture(autouse=True, params=["batched", "one at a time"])
+def firing(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """This module's tests run both ways escalation timers can fire."""
+    monkeypatch.setattr(World, "batched", request.param == "batched")
+    return str(request.param)
+
+
 @pytest.fixture
 def sink() -> Iterator[WebhookSink]:
     with webhook_sink() as found:
@@ -66,7 +73,11 @@ services:
 
 
 class World(ProcessWorld):
-    """One process paging the escalation policies of the world at ``KEY``'s service."""
+    """One process paging the escalation policies of the world at ``KEY``'s service; its
+    escalation timers fire in batches as ``build_runtime`` has them, or (``batched``
+    False) only ever one at a time."""
+
+    batched = True
 
     def __init__(self, engine: Engine, clock: ManualClock) -> None:
         super().__init__(
@@ -75,6 +86,7 @@ class World(ProcessWorld):
             T0,
             {escalation.TIMER_KIND: escalation.on_escalation},
             {escalation.TIMER_KIND: escalation.lock_incidents},
+            {escalation.TIMER_KIND: escalation.on_escalations} if self.batched else None,
         )
         self.route = route_of(engine, KEY)
 
