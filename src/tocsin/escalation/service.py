@@ -136,6 +136,11 @@ def _escalate(b: FiringBatch, timer: Timer, now: datetime, links: LinkMaker | No
         return _start(b, incident, escalation.policy, escalation.round, now, links)
     if escalation.state == "due":  # started by hand: support hours do not hold it back
         return _page(b, incident, escalation, start(escalation.policy, now), now, links)
+    if escalation.state == "held":
+        # Held by a snooze or an acknowledgement that never took (a new alert joined the
+        # incident in the same commit): it is triggered, so it pages again, from level 1.
+        _clear_snooze(b, incident.id, now)
+        return _start(b, incident, escalation.policy, escalation.round + 1, now, links)
     if escalation.state != "active":
         return Firing()
     step = advance(escalation.policy, escalation.position, timer.due_at, now)
@@ -236,6 +241,15 @@ def _trigger_again(b: FiringBatch, incident: PagedIncident, now: datetime) -> No
     )
     reason = "snooze_ended" if incident.snoozed_until is not None else "ack_timeout"
     b.timeline.record(incident.id, "retriggered", now, detail={"reason": reason})
+
+
+def _clear_snooze(b: FiringBatch, incident_id: str, now: datetime) -> None:
+    p = b.store.mark
+    b.cur.execute(
+        f"UPDATE incidents SET snoozed_until = NULL, updated_at = {p} "
+        f"WHERE id = {p} AND snoozed_until IS NOT NULL",
+        (b.store.db_time(now), incident_id),
+    )
 
 
 def page_message(incident: PagedIncident, reason: str) -> dict[str, Any]:

@@ -165,7 +165,14 @@ def replace_policy(
 def delete_policy(conn: Connection, name: str) -> None:
     """Delete the policy; PolicyError 409 ``in_use`` while a service pages through it."""
     row = _row(conn, name, lock=True)
-    using = _services_of(conn).get(row.id, [])
+    # Archived services too: they keep the reference (their history names the policy).
+    using = list(
+        conn.execute(
+            select(services.c.name)
+            .where(services.c.escalation_policy_id == row.id)
+            .order_by(services.c.name)
+        ).scalars()
+    )
     if using:
         raise PolicyError(
             409, "in_use", f"services page through {name!r}: {', '.join(using)}; change them first"

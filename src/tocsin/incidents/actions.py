@@ -164,11 +164,12 @@ def escalate_now(
         elif escalation is not None and escalation[0] not in ("active", "deferred", "due"):
             result.outcome = "exhausted"
         else:
+            # The timer before the escalations row: the order a firing takes them in.
+            arm(store, cur, kind=ESCALATION_TIMER, subject=incident_id, due_at=now, now=now)
             if escalation is not None and escalation[0] == "deferred":
                 cur.execute(
                     f"UPDATE escalations SET state = 'due' WHERE incident_id = {p}", (incident_id,)
                 )
-            arm(store, cur, kind=ESCALATION_TIMER, subject=incident_id, due_at=now, now=now)
             timeline.record(store, cur, incident_id, "escalated_by_hand", now, actor=by)
             result.outcome = "escalated"
         return []

@@ -43,7 +43,7 @@ from tocsin.notify.providers.breaker import Policy
 from tocsin.notify.providers.chain import ChannelFactory, providers_for
 from tocsin.notify.recent import recently_sent
 from tocsin.settings import Settings
-from tocsin.store.schema import deliveries, delivery_attempts, incidents
+from tocsin.store.schema import deliveries, delivery_attempts, escalations, incidents
 from tocsin.store.types import UTCDateTime
 
 log = logging.getLogger(__name__)
@@ -167,7 +167,13 @@ class DeliveryWorker:
         if planned.waits:
             await asyncio.to_thread(self._hold, planned.waits, now)
         for group in planned.sends:
-            await self._send_keeping_lease(group)
+            try:
+                await self._send_keeping_lease(group)
+            except Exception:
+                # One destination's failure (a database error recording it) must not
+                # strand the other pages of the batch: theirs are sent now, its rows
+                # come back when their lease runs out.
+                log.exception("sending to %s failed; its pages are retried", group[0].user)
         return len(claimed)
 
     async def _send_keeping_lease(self, group: list[Claimed]) -> None:
@@ -250,10 +256,14 @@ class DeliveryWorker:
                 self.on_attempt(carrier.method_type, logged_outcome(t, outcome), t.seconds)
             if self.on_provider_failure is not None and t.result is Result.FAILED:
                 self.on_provider_failure(t.provider)
-        state = {"sent": "sent", "failed": "failed", "retry": "pending"}[outcome]
         errors = [t.error for t in tries if t.error is not None]
-        error = errors[-1] if errors and state != "sent" else None
         for member in members:
+            # Each by its own attempts: a fresh page riding with one on its last attempt
+            # is retried, not failed with it.
+            state = {"sent": "sent", "failed": "failed", "retry": "pending"}[
+                fate(tries, member.attempts)
+            ]
+            error = errors[-1] if errors and state != "sent" else None
             self._finish(member, state, error, tries, bundle)
 
     def _hold(self, waits: list[tuple[Claimed, datetime, str]], now: datetime) -> None:
@@ -321,15 +331,21 @@ class DeliveryWorker:
         return bool(held)
 
     def _still_wanted(self, delivery: Claimed) -> bool:
-        """An escalation's page only while its incident is triggered; a page asking a
-        responder to join, until it is resolved (an acknowledged incident may need help)."""
+        """An escalation's page only while its incident is triggered and its escalation
+        is in the page's round (a page left from before an ack timeout or a snooze is
+        not sent with the new round's); a page asking a responder to join, until the
+        incident is resolved (an acknowledged incident may need help)."""
         with self.engine.connect() as conn:
-            status = conn.execute(
-                select(incidents.c.status).where(incidents.c.id == delivery.incident_id)
-            ).scalar_one_or_none()
+            found = conn.execute(
+                select(incidents.c.status, escalations.c.round)
+                .outerjoin(escalations, escalations.c.incident_id == incidents.c.id)
+                .where(incidents.c.id == delivery.incident_id)
+            ).first()
+        status, round_ = (found[0], found[1]) if found is not None else (None, None)
         if delivery.message.get("reason") == "responders_added":
             return status is not None and status != "resolved"
-        return status == "triggered"
+        page_round = delivery.message.get("round", 0)
+        return status == "triggered" and (round_ is None or round_ == page_round)
 
     def _finish(
         self,

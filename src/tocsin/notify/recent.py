@@ -1,4 +1,4 @@
-"""What was sent lately to the users of claimed deliveries: the input of
+"""What pages were sent lately to the users of claimed deliveries: the input of
 ``notify.bundling.plan`` (a bundle counts as one message)."""
 
 from __future__ import annotations
@@ -23,7 +23,13 @@ def recently_sent(
     d = deliveries.c
     query = (
         select(d.user_name, d.method_type, d.address, func.max(d.finished_at))
-        .where(d.user_name.in_(users), d.finished_at >= since, d.state == "sent")
+        # Pages only (they have an incident): notices and test pages delay no page.
+        .where(
+            d.user_name.in_(users),
+            d.finished_at >= since,
+            d.state == "sent",
+            d.incident_id.is_not(None),
+        )
         .group_by(d.user_name, d.method_type, d.address, message)
     )
     with engine.connect() as conn:

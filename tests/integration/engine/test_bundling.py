@@ -91,7 +91,7 @@ def test_a_user_past_the_rate_limit_gets_the_rest_together_when_the_window_frees
 
     async def body(w: World) -> None:
         w.delivery.settings = Settings(
-            bundle_window=0, user_page_limit=2, user_page_limit_window=600
+            bundle_window=30, user_page_limit=2, user_page_limit_window=600
         )
         for minute in range(4):
             clock.set(T0 + timedelta(minutes=minute))

@@ -365,3 +365,37 @@ def test_a_coverage_gap_is_recorded_on_the_incident(engine: Engine, sink: Webhoo
         "level": 2, "repeat": 0, "policy": "web-critical",
         "reached": ["bob"], "fallback": ["alice"],
     }  # fmt: skip
+
+
+def test_a_page_left_from_before_an_ack_timeout_is_not_sent_with_the_new_round(
+    engine: Engine, sink: WebhookSink
+) -> None:
+    # alice's second rule step (after 15 minutes) is still waiting when her acknowledgement
+    # runs out at 11 minutes: round 1 pages her again, and the old step is dropped.
+    text = service_with(sink.url, "    ack_timeout: 10m\n").replace(
+        f'  - name: alice\n    contact_methods: [{{type: webhook, address: "{sink.url}/alice"}}]\n',
+        f'  - name: alice\n    contact_methods: [{{type: webhook, address: "{sink.url}/alice"}}]\n'
+        "    notification_rules:\n"
+        "      high: [{after: 0s, via: webhook}, {after: 15m, via: webhook}]\n",
+    )
+    assert "notification_rules" in text
+    apply_world(engine, load_world_text(text), T0)
+    clock = ManualClock(T0)
+
+    async def body(w: World) -> None:
+        await w.send(Action.TRIGGER)
+        await w.at(0)
+        await act(w, engine, Action.ACKNOWLEDGE, 1)
+        await w.at(11)  # the acknowledgement ran out: round 1, level 1
+        await w.at(15)  # round 0's 15-minute step comes due: not sent
+
+    run(engine, clock, body)
+    rounds = [(b["round"], b["idempotency_key"].split("/")[4]) for _, b in sink.received]
+    assert rounds == [(0, "0"), (1, "0")]
+    with engine.connect() as conn:
+        states = conn.execute(
+            select(deliveries.c.idempotency_key, deliveries.c.state).where(
+                deliveries.c.state == "cancelled"
+            )
+        ).all()
+    assert [k.split("/")[4] for k, _ in states] == ["1"]  # the old round's second step
