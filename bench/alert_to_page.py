@@ -50,7 +50,10 @@ class Arrivals:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                arrivals.at.setdefault(body["incident"]["title"], time.monotonic())
+                now = time.monotonic()
+                # A bundle (notify.bundling) carries several pages: each arrived now.
+                for page in body.get("pages", [body]):
+                    arrivals.at.setdefault(page["incident"]["title"], now)
                 self.send_response(200)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
