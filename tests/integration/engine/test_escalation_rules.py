@@ -399,3 +399,30 @@ def test_a_page_left_from_before_an_ack_timeout_is_not_sent_with_the_new_round(
             )
         ).all()
     assert [k.split("/")[4] for k, _ in states] == ["1"]  # the old round's second step
+
+
+def test_a_snooze_that_did_not_take_still_pages_when_it_ends(
+    engine: Engine, sink: WebhookSink
+) -> None:
+    # A new alert joined the incident in the commit that snoozed it: the incident stayed
+    # triggered while its escalation was held. It must page again, not go quiet.
+    apply_world(engine, load_world_text(world(sink.url)), T0)
+    clock = ManualClock(T0)
+
+    async def body(w: World) -> None:
+        await w.send(Action.TRIGGER)
+        await w.at(0)
+        clock.set(T0 + timedelta(minutes=1))
+        work = snooze(
+            incident_id(engine), T0 + timedelta(minutes=30), by="alice", via="test",
+            now=clock.now(), result=SnoozeResult(),
+        )  # fmt: skip
+        await w.writer.run(work)
+        await w.send(Action.TRIGGER, key="joined-the-same-commit")
+        with engine.begin() as conn:  # as that commit leaves it
+            conn.execute(incidents.update().values(status="triggered"))
+        await w.at(30)
+        assert paged(sink) == [("alice", 1), ("alice", 1)]
+
+    run(engine, clock, body)
+    assert escalation_shown(engine)[0] == "active"
