@@ -87,6 +87,17 @@ async def act(w: World, engine: Engine, action: Action, minutes: float) -> None:
     await w.writer.run(work)
 
 
+async def snooze_at(w: World, engine: Engine, minutes: float, until: datetime) -> SnoozeResult:
+    """Snooze the incident at T0 + ``minutes`` until ``until``, as alice."""
+    w.clock.set(T0 + timedelta(minutes=minutes))
+    result = SnoozeResult()
+    work = snooze(
+        incident_id(engine), until, by="alice", via="test", now=w.clock.now(), result=result
+    )
+    await w.writer.run(work)
+    return result
+
+
 def test_the_services_mapping_decides_the_urgency(engine: Engine, sink: WebhookSink) -> None:
     apply_world(
         engine, load_world_text(service_with(sink.url, "    urgency: {warning: high}\n")), T0
@@ -224,13 +235,8 @@ def test_a_snooze_holds_the_escalation_then_starts_it_over(
     async def body(w: World) -> None:
         await w.send(Action.TRIGGER)
         await w.at(0)
-        clock.set(T0 + timedelta(minutes=1))
-        result = SnoozeResult()
         until = T0 + timedelta(hours=1)
-        work = snooze(
-            incident_id(engine), until, by="alice", via="test", now=clock.now(), result=result
-        )
-        await w.writer.run(work)
+        result = await snooze_at(w, engine, 1, until)
         assert (result.outcome, result.alerts) == ("snoozed", 1)
         with engine.connect() as conn:
             detail = get_incident(conn, incident_id(engine))
@@ -259,12 +265,7 @@ def test_a_snoozed_incident_acknowledged_again_stays_snoozed_until_then(
     async def body(w: World) -> None:
         await w.send(Action.TRIGGER)
         await w.at(0)
-        clock.set(T0 + timedelta(minutes=1))
-        work = snooze(
-            incident_id(engine), T0 + timedelta(hours=2), by="alice", via="test",
-            now=clock.now(), result=SnoozeResult(),
-        )  # fmt: skip
-        await w.writer.run(work)
+        await snooze_at(w, engine, 1, T0 + timedelta(hours=2))
         await w.at(11)  # the ack timeout would have run out: the snooze decides
         await w.at(119)
         assert paged(sink) == [("alice", 1)]
@@ -412,12 +413,7 @@ def test_a_snooze_that_did_not_take_still_pages_when_it_ends(
     async def body(w: World) -> None:
         await w.send(Action.TRIGGER)
         await w.at(0)
-        clock.set(T0 + timedelta(minutes=1))
-        work = snooze(
-            incident_id(engine), T0 + timedelta(minutes=30), by="alice", via="test",
-            now=clock.now(), result=SnoozeResult(),
-        )  # fmt: skip
-        await w.writer.run(work)
+        await snooze_at(w, engine, 1, T0 + timedelta(minutes=30))
         await w.send(Action.TRIGGER, key="joined-the-same-commit")
         with engine.begin() as conn:  # as that commit leaves it
             conn.execute(incidents.update().values(status="triggered"))

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import Connection
 
 from tocsin.api.errors import ApiError
 from tocsin.directory.tokens import verify_token
@@ -57,3 +60,17 @@ TokenDep = Annotated[str, Depends(require_token)]  # the id of the request's API
 Cursor = Annotated[str | None, Query(description="next_cursor of the previous page")]
 Since = Annotated[Instant | None, Query(description="at or after (ISO 8601 with an offset)")]
 Until = Annotated[Instant | None, Query(description="before (ISO 8601 with an offset)")]
+
+
+async def on_connection(
+    runtime: Runtime, work: Callable[[Connection], T], *, write: bool = False
+) -> T:
+    """Run ``work`` on a connection in a thread (the loop keeps serving); with ``write``
+    in one transaction, committed only if ``work`` succeeds."""
+
+    def run() -> T:
+        context = runtime.engine.begin() if write else runtime.engine.connect()
+        with context as conn:
+            return work(conn)
+
+    return await asyncio.to_thread(run)

@@ -4,7 +4,6 @@ file's own models."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, TypeVar
@@ -13,7 +12,7 @@ from fastapi import Query, Response
 from sqlalchemy import Connection
 
 from tocsin.api.errors import ApiError
-from tocsin.api.rest.deps import RuntimeDep, v1_router
+from tocsin.api.rest.deps import RuntimeDep, on_connection, v1_router
 from tocsin.escalation import store
 from tocsin.escalation.definition import PolicyDefinition
 from tocsin.escalation.store import PolicyError, PolicyOut, PolicyPreview
@@ -32,13 +31,9 @@ class PolicyIn(PolicyDefinition):
 
 
 async def _call(runtime: Runtime, work: Callable[[Connection], T], *, write: bool = False) -> T:
-    def run() -> T:
-        context = runtime.engine.begin() if write else runtime.engine.connect()
-        with context as conn:
-            return work(conn)
-
+    """Run ``work`` (``on_connection``); policy errors become API errors."""
     try:
-        return await asyncio.to_thread(run)
+        return await on_connection(runtime, work, write=write)
     except PolicyError as exc:
         raise ApiError(exc.status, exc.code, exc.message) from exc
 

@@ -5,7 +5,6 @@ Creating and editing schedules, layers and swap requests is in ``v1_schedule_edi
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, TypeVar
@@ -16,7 +15,7 @@ from sqlalchemy import Connection
 
 from tocsin.api.errors import ApiError
 from tocsin.api.paging import LINKED_PAGE, Paging
-from tocsin.api.rest.deps import RuntimeDep, found, v1_router
+from tocsin.api.rest.deps import RuntimeDep, found, on_connection, v1_router
 from tocsin.directory import users
 from tocsin.directory.users import UserOut
 from tocsin.inputs import Instant, TextModel
@@ -63,13 +62,8 @@ async def call_store(
     With ``write`` it runs in one transaction, committed only if ``work`` succeeds.
     """
 
-    def run() -> T:
-        context = runtime.engine.begin() if write else runtime.engine.connect()
-        with context as conn:
-            return work(conn)
-
     try:
-        return await asyncio.to_thread(run)
+        return await on_connection(runtime, work, write=write)
     except ScheduleError as exc:
         raise ApiError(exc.status, exc.code, exc.message) from exc
 
