@@ -225,6 +225,8 @@ def test_snooze_and_add_responders_through_the_api_and_the_cli(
         ("snooze", {"until": "2001-01-01T00:00:00Z"}, 400, "invalid_request"),
         ("snooze", {"until": "2030-01-01T00:00:00"}, 400, "invalid_request"),
         ("snooze", {"duration": 5}, 400, "invalid_request"),
+        ("snooze", {"duration": "1h", "extra": 1}, 400, "invalid_request"),
+        ("snooze", {"duration": "1h", "pad": "x" * (1 << 20)}, 413, "payload_too_large"),
         ("responders", {"targets": []}, 400, "invalid_request"),
         ("responders", {"targets": [{"user": "a", "team": "b"}]}, 400, "invalid_request"),
         ("responders", {"targets": [{"users": "a"}]}, 400, "invalid_request"),

@@ -128,6 +128,8 @@ def test_create_replace_and_delete_a_policy(tocsin: Tocsin) -> None:
         ({"levels": [{"targets": [{"user": "alice"}], "delay": "5m"}]}, 400, "invalid_request"),
         ({"name": "x", "levels": [{"targets": [{"user": "alice"}], "delay": "5m"}],
           "repeat": 99}, 400, "invalid_request"),
+        ({"name": "x", "levels": [{"targets": [{"user": "alice"}], "delay": "5m"}],
+          "description": "x" * 2001}, 400, "invalid_request"),
     ],
 )  # fmt: skip
 def test_bad_policies_are_refused_by_name(
@@ -138,3 +140,15 @@ def test_bad_policies_are_refused_by_name(
     assert refused.status_code == status, refused.text
     assert refused.json()["code"] == code
     assert refused.json()["message"]
+
+
+def test_odd_paths_answer_json_and_never_echo_a_long_name(tocsin: Tocsin) -> None:
+    with tocsin.api() as api:
+        slash = api.get("/api/v1/escalation-policies/")  # no redirect to follow
+        long = api.get("/api/v1/escalation-policies/" + "x" * 5000)
+        delete_slash = api.delete("/api/v1/escalation-policies/")
+    assert (slash.status_code, slash.json()["code"]) == (404, "not_found")
+    assert delete_slash.status_code in (404, 405)
+    assert delete_slash.json()["code"]
+    assert (long.status_code, long.json()["code"]) == (404, "not_found")
+    assert len(long.json()["message"]) <= 300

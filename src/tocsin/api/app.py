@@ -189,6 +189,9 @@ def create_app(
         "with PagerDuty Events API v2; the REST API lives under /api/v1.",
         docs_url="/docs",
         redoc_url=None,
+        # A trailing slash is a 404 JSON, not a 307 a client might follow with its
+        # PUT or DELETE to the list route (and answered before the token check).
+        redirect_slashes=False,
         dependencies=[Depends(no_nul_in_parameters)],
     )
     api.state.runtime = runtime

@@ -10,7 +10,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+import msgspec
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,11 @@ async def read_json_body(scope: Scope, receive: Receive, limit: int) -> bytes:
         media = ctype.split(b";", 1)[0].strip().lower()
         if media != b"application/json" and not media.endswith(b"+json"):
             raise BodyError(415, "unsupported_media_type", "Content-Type must be application/json")
+    return await read_body(scope, receive, limit)
+
+
+async def read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
+    """The whole body, never reading more than ``limit`` (BodyError 413 past it)."""
     length = header(scope, b"content-length")
     if length is not None and length.isdigit() and int(length) > limit:
         raise BodyError(413, "payload_too_large", f"Request body exceeds {limit} bytes")
@@ -112,4 +118,33 @@ class IngestDispatcher:
                     except Exception:
                         log.debug("could not send the 500 answer", exc_info=True)
                 return
+            if scope.get("method") in ("POST", "PUT", "PATCH"):
+                # The REST API's bodies are small documents: one past the limit is
+                # refused before the framework reads it into memory (chunked ones too).
+                try:
+                    body = await read_body(scope, receive, API_BODY_LIMIT)
+                except BodyError as exc:
+                    problem = {"code": exc.code, "message": exc.message}
+                    await send_json(send, exc.status, _encode(problem))
+                    return
+                receive = _replay(body, receive)
         await self.app(scope, receive, send)
+
+
+API_BODY_LIMIT = 1 << 20  # bytes of a REST API request body
+_encode = msgspec.json.Encoder().encode
+
+
+def _replay(body: bytes, server: Receive) -> Receive:
+    """A ``receive`` that hands the app the body already read, then the server's own
+    messages (the disconnect, when it comes)."""
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await server()
+
+    return receive

@@ -42,8 +42,13 @@ def json_response(
     )
 
 
+MAX_MESSAGE = 300  # an error never echoes a long input back whole
+
+
 def error_response(status: int, code: str, message: str, **extra: Any) -> Response:
     """The API's error shape: ``{"code": ..., "message": ..., ...}``."""
+    if len(message) > MAX_MESSAGE:
+        message = message[: MAX_MESSAGE - 1] + "…"
     return json_response({"code": code, "message": message, **extra}, status)
 
 

@@ -102,4 +102,4 @@ def _unknown(store: Batch, cur: Any, targets: Sequence[Target]) -> list[str]:
         )
         if cur.fetchone() is None:
             missing.append(f"{target.kind.value} {target.name}")
-    return missing
+    return list(dict.fromkeys(missing))  # each named once

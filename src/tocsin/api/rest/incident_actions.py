@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from tocsin.api.errors import ApiError
 from tocsin.api.rest.deps import RuntimeDep, TokenDep, v1_router
@@ -120,6 +120,8 @@ def _by(token_id: str) -> str:
 class SnoozeIn(TextModel):
     """Until when: give ``until`` or ``duration`` (e.g. ``2h``), at most 7 days ahead."""
 
+    model_config = ConfigDict(extra="forbid")
+
     until: Instant | None = None
     duration: str | None = Field(default=None, max_length=100, examples=["2h"])
 
@@ -177,6 +179,8 @@ async def snooze_incident(
 class RespondersIn(TextModel):
     """Whom to page now: users, schedules (whoever is on call) and teams (their members),
     and a note they read in the page."""
+
+    model_config = ConfigDict(extra="forbid")
 
     targets: list[TargetSpec] = Field(
         min_length=1, max_length=MAX_TARGETS, examples=[[{"user": "bob"}, {"schedule": "db"}]]

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Annotated, TypeVar
 
 from fastapi import Query, Response
+from pydantic import Field
 from sqlalchemy import Connection
 
 from tocsin.api.errors import ApiError
@@ -18,7 +19,7 @@ from tocsin.escalation.definition import PolicyDefinition
 from tocsin.escalation.store import PolicyError, PolicyOut, PolicyPreview
 from tocsin.inputs import Instant
 from tocsin.runtime import Runtime
-from tocsin.world.kinds.escalation_policies import EscalationPolicySpec
+from tocsin.world.kinds.escalation_policies import MAX_DESCRIPTION, EscalationPolicySpec
 
 router = v1_router("escalation policies")
 T = TypeVar("T")
@@ -27,7 +28,7 @@ T = TypeVar("T")
 class PolicyIn(PolicyDefinition):
     """A policy's levels, repeat and fallback, as under ``escalation_policies:``."""
 
-    description: str = ""
+    description: Annotated[str, Field(max_length=MAX_DESCRIPTION)] = ""
 
 
 async def _call(runtime: Runtime, work: Callable[[Connection], T], *, write: bool = False) -> T:

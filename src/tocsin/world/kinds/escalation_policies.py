@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
+from pydantic import Field
 from sqlalchemy import Connection, select, update
 
 from tocsin.escalation.definition import PolicyDefinition
@@ -29,10 +30,11 @@ from tocsin.world.spec import NamedSpec
 class EscalationPolicySpec(NamedSpec, PolicyDefinition):
     """A policy, as written under ``escalation_policies:``."""
 
-    description: str = ""
+    description: Annotated[str, Field(max_length=MAX_DESCRIPTION)] = ""
 
 
 DEFINITION = ("levels", "repeat", "fallback")
+MAX_DESCRIPTION = 2000
 _NAMED = {"users": TargetKind.USER, "schedules": TargetKind.SCHEDULE, "teams": TargetKind.TEAM}
 
 
