@@ -174,4 +174,6 @@ def test_every_list_costs_the_same_statements_for_1_row_as_for_50(engine: Engine
     seed(engine, 50)
     with_fifty = statements_per_list(engine, 50)
     assert with_fifty == with_one
-    assert max(with_one.values()) <= 3, with_one
+    # Users read the most: the users, their teams, their methods' verifications and
+    # delivery errors, their test-page confirmations.
+    assert max(with_one.values()) <= 4, with_one
