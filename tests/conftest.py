@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import Engine
 
 from tests.support.databases import BACKENDS, database_url
+from tests.support.sinks import WebhookSink, webhook_sink
 from tocsin.store.db import create_db_engine
 from tocsin.store.migrate import upgrade
 
@@ -39,3 +40,10 @@ def engine(db_url: str) -> Iterator[Engine]:
     upgrade(eng)
     yield eng
     eng.dispose()
+
+
+@pytest.fixture
+def sink() -> Iterator[WebhookSink]:
+    """A local webhook receiver for one test (modules that share one define their own)."""
+    with webhook_sink() as found:
+        yield found

@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import Engine, Row, create_engine, func, select
 
@@ -31,7 +30,7 @@ from tests.fixtures.alertmanager.samples import am_alert, am_notification
 from tests.support.clocks import MovedClock
 from tests.support.databases import postgres_database
 from tests.support.server import ServerProcess, eventually, run_cli, start_server
-from tests.support.sinks import WebhookSink, webhook_sink
+from tests.support.sinks import WebhookSink
 from tests.support.worlds import EVERY_PAGE_AT_ONCE, paging_world, write_world
 from tocsin.notify.delivery import LEASE
 from tocsin.store.schema import deliveries, delivery_attempts, escalations
@@ -41,12 +40,6 @@ PAGES = 200
 REQUESTS = 4  # the alerts arrive in this many concurrent Alertmanager notifications
 PER_ALERT = "    incident_grouping: per_alert\n"  # every alert its own incident, paged
 WAIT = 120.0  # the bound of every wait: a hung test fails, a slow machine still passes
-
-
-@pytest.fixture
-def sink() -> Iterator[WebhookSink]:
-    with webhook_sink() as found:
-        yield found
 
 
 @dataclass

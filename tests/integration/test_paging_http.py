@@ -56,6 +56,13 @@ def trigger(tocsin: Tocsin, key: str, summary: str) -> None:
     assert response.status_code == 202, response.text
 
 
+def paged_incident(tocsin: Tocsin, sink: WebhookSink, summary: str) -> str:
+    """Trigger an alert and wait for its page; the incident's id."""
+    before = len(sink.received)
+    trigger(tocsin, KEY, summary)
+    return str(sink.wait_for(before + 1)[before]["incident"]["id"])
+
+
 def test_an_alert_pages_the_on_call_webhook_and_the_log_shows_it(
     tocsin: Tocsin, sink: WebhookSink
 ) -> None:
@@ -150,9 +157,7 @@ def test_an_expired_link_is_refused(tocsin: Tocsin) -> None:
 def test_acknowledge_resolve_and_escalate_through_the_api_and_the_cli(
     tocsin: Tocsin, sink: WebhookSink
 ) -> None:
-    before = len(sink.received)
-    trigger(tocsin, KEY, "Act on me through the API")
-    incident_id = sink.wait_for(before + 1)[before]["incident"]["id"]
+    incident_id = paged_incident(tocsin, sink, "Act on me through the API")
     base = f"/api/v1/incidents/{incident_id}"
     with tocsin.api() as api:
         exhausted = api.post(f"{base}/escalate")  # one level, already paged
@@ -170,9 +175,7 @@ def test_acknowledge_resolve_and_escalate_through_the_api_and_the_cli(
         assert (missing.status_code, missing.json()["code"]) == (404, "not_found")
         assert httpx.post(f"{tocsin.url}{base}/acknowledge").status_code == 401
 
-    before = len(sink.received)
-    trigger(tocsin, KEY, "Act on me from the command line")
-    incident_id = sink.wait_for(before + 1)[before]["incident"]["id"]
+    incident_id = paged_incident(tocsin, sink, "Act on me from the command line")
     said = tocsin.cli("incidents", "ack", incident_id, "--by", "alice")
     assert "1 alert(s) acknowledged" in said
     assert "already acknowledged" in tocsin.cli("incidents", "ack", incident_id)
@@ -184,8 +187,7 @@ def test_snooze_and_add_responders_through_the_api_and_the_cli(
     tocsin: Tocsin, sink: WebhookSink
 ) -> None:
     before = len(sink.received)
-    trigger(tocsin, KEY, "Snooze me")
-    incident_id = sink.wait_for(before + 1)[before]["incident"]["id"]
+    incident_id = paged_incident(tocsin, sink, "Snooze me")
     base = f"/api/v1/incidents/{incident_id}"
     with tocsin.api() as api:
         snoozed = api.post(f"{base}/snooze", json={"duration": "2h"})
@@ -243,9 +245,7 @@ def test_snooze_and_add_responders_through_the_api_and_the_cli(
 def test_snooze_and_responders_refuse_bad_input_by_name(
     tocsin: Tocsin, sink: WebhookSink, path: str, body: object, status: int, code: str
 ) -> None:
-    before = len(sink.received)
-    trigger(tocsin, KEY, f"Bad {path} input")
-    incident_id = sink.wait_for(before + 1)[before]["incident"]["id"]
+    incident_id = paged_incident(tocsin, sink, f"Bad {path} input")
     with tocsin.api() as api:
         refused = api.post(f"/api/v1/incidents/{incident_id}/{path}", json=body)
         assert refused.status_code == status, refused.text
@@ -258,9 +258,7 @@ def test_snooze_and_responders_refuse_bad_input_by_name(
 def test_a_resolved_incident_cannot_be_snoozed_or_given_responders(
     tocsin: Tocsin, sink: WebhookSink
 ) -> None:
-    before = len(sink.received)
-    trigger(tocsin, KEY, "Resolve me first")
-    incident_id = sink.wait_for(before + 1)[before]["incident"]["id"]
+    incident_id = paged_incident(tocsin, sink, "Resolve me first")
     base = f"/api/v1/incidents/{incident_id}"
     with tocsin.api() as api:
         assert api.post(f"{base}/resolve").status_code == 200

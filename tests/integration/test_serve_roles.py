@@ -3,24 +3,16 @@ timers and send the pages, all on one PostgreSQL database; SQLite refuses the sp
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import pytest
 
 from tests.support.databases import postgres_database
 from tests.support.server import run_cli, start_server
-from tests.support.sinks import WebhookSink, webhook_sink
+from tests.support.sinks import WebhookSink
 from tests.support.worlds import paging_world
 
 KEY = "r" * 32
-
-
-@pytest.fixture
-def sink() -> Iterator[WebhookSink]:
-    with webhook_sink() as found:
-        yield found
 
 
 def test_an_api_process_takes_the_alert_and_a_worker_process_pages(

@@ -13,7 +13,6 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-import msgspec
 from sqlalchemy import Engine
 
 from tocsin.core.events import AlertEvent
@@ -25,7 +24,7 @@ from tocsin.core.suppression import (
     suppression_for,
     window_from_definition,
 )
-from tocsin.store.batch import Batch
+from tocsin.store.batch import Batch, json_column
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +78,7 @@ class SuppressionDirectory:
         windows, on_end = [], {}
         cur.execute("SELECT name, definition FROM maintenance_windows")
         for name, text in cur.fetchall():
-            definition = _json(text)
+            definition = json_column(text)
             sids = frozenset(ids[s] for s in definition.get("services", []) if s in ids)
             try:
                 windows.append(window_from_definition({**definition, "name": name}, sids))
@@ -97,12 +96,12 @@ class SuppressionDirectory:
         live = [
             Silence(
                 id=sid,
-                matchers=tuple(Matcher.parse(m) for m in _json(matchers)),
+                matchers=tuple(Matcher.parse(m) for m in json_column(matchers)),
                 starts_at=store.from_db_time(starts) or now,
                 ends_at=store.from_db_time(ends) or now,
                 created_by=created_by,
                 comment=comment,
-                service_ids=frozenset(_json(services) or []),
+                service_ids=frozenset(json_column(services) or []),
             )
             for sid, matchers, starts, ends, created_by, comment, services in cur.fetchall()
         ]
@@ -120,7 +119,3 @@ class SuppressionDirectory:
         return suppression_for(
             event.route.service_id, event.labels, event.received_at, self.windows, self.silences
         )
-
-
-def _json(value: Any) -> Any:
-    return msgspec.json.decode(value) if isinstance(value, str | bytes) else value

@@ -21,8 +21,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-import msgspec
-
 from tocsin.escalation.definition import PolicyDefinition
 from tocsin.escalation.policy import Policy, Position, Target, from_document
 from tocsin.escalation.targets import TargetReads, users_reached
@@ -33,11 +31,7 @@ from tocsin.notify.outbox import Page, queue_decided
 from tocsin.notify.recipients import ContactReads
 from tocsin.schedules.definition import RestrictionsSpec, to_restrictions
 from tocsin.schedules.model import Restrictions
-from tocsin.store.batch import Batch, placeholders
-
-
-def _decode(value: Any) -> Any:
-    return msgspec.json.decode(value) if isinstance(value, str | bytes) else value
+from tocsin.store.batch import Batch, json_column, placeholders
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +95,7 @@ def _incident(store: Batch, row: Sequence[Any]) -> PagedIncident:
     created = store.from_db_time(row[5])
     assert created is not None
     severity = row[6] or "critical"
-    hours = _decode(row[10])
+    hours = json_column(row[10])
     return PagedIncident(
         id=row[0],
         status=row[1],
@@ -112,7 +106,7 @@ def _incident(store: Batch, row: Sequence[Any]) -> PagedIncident:
         severity=severity,
         acknowledged_at=store.from_db_time(row[7]),
         snoozed_until=store.from_db_time(row[8]),
-        urgency=urgency_of(severity, _decode(row[9]) or {}),
+        urgency=urgency_of(severity, json_column(row[9]) or {}),
         support_hours=(
             to_restrictions(RestrictionsSpec.model_validate(hours, context=STORED))
             if hours
@@ -132,7 +126,9 @@ def load_escalations(store: Batch, cur: Any, ids: Sequence[str]) -> dict[str, Es
         list(ids),
     )
     return {
-        row[0]: Escalation(from_document(_decode(row[1])), Position(row[2], row[3]), row[4], row[5])
+        row[0]: Escalation(
+            from_document(json_column(row[1])), Position(row[2], row[3]), row[4], row[5]
+        )
         for row in cur.fetchall()
     }
 
@@ -166,7 +162,7 @@ class FiringBatch:
             self.policies[service_id] = (
                 None
                 if row is None
-                else PolicyDefinition.model_validate(_decode(row[1]), context=STORED).to_policy(
+                else PolicyDefinition.model_validate(json_column(row[1]), context=STORED).to_policy(
                     row[0]
                 )
             )

@@ -20,9 +20,9 @@ from typing import Any
 from tocsin.core.events import AlertEvent
 from tocsin.escalation.batch import load_incident
 from tocsin.escalation.pages import PageRun, pages_to
-from tocsin.escalation.policy import Target, TargetKind
+from tocsin.escalation.policy import Target
 from tocsin.escalation.service import page_message
-from tocsin.escalation.targets import users_reached
+from tocsin.escalation.targets import missing_targets, users_reached
 from tocsin.ids import new_id
 from tocsin.incidents import timeline
 from tocsin.notify.links import LinkMaker
@@ -30,7 +30,6 @@ from tocsin.notify.outbox import queue
 from tocsin.store.batch import Batch
 
 MAX_TARGETS = 50
-_TABLES = {TargetKind.USER: "users", TargetKind.SCHEDULE: "schedules", TargetKind.TEAM: "teams"}
 
 
 @dataclass(slots=True)
@@ -65,7 +64,7 @@ def add_responders(
         if incident.status == "resolved":
             result.outcome = "resolved"
             return []
-        result.unknown = _unknown(store, cur, targets)
+        result.unknown = missing_targets(store, cur, targets)
         if result.unknown:
             result.outcome = "unknown"
             return []
@@ -92,14 +91,3 @@ def add_responders(
         return []
 
     return work
-
-
-def _unknown(store: Batch, cur: Any, targets: Sequence[Target]) -> list[str]:
-    missing = []
-    for target in targets:
-        cur.execute(
-            f"SELECT 1 FROM {_TABLES[target.kind]} WHERE name = {store.mark}", (target.name,)
-        )
-        if cur.fetchone() is None:
-            missing.append(f"{target.kind.value} {target.name}")
-    return list(dict.fromkeys(missing))  # each named once

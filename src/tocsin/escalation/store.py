@@ -17,12 +17,11 @@ from pydantic import BaseModel
 from sqlalchemy import Connection, delete, insert, select, update
 
 from tocsin.escalation.definition import PolicyDefinition
-from tocsin.escalation.policy import TargetKind
-from tocsin.escalation.targets import users_reached
+from tocsin.escalation.targets import missing_targets, users_reached
 from tocsin.ids import new_id
 from tocsin.inputs import STORED
-from tocsin.store.batch import Batch
-from tocsin.store.schema import escalation_policies, schedules, services, teams, users
+from tocsin.store.batch import raw_batch
+from tocsin.store.schema import escalation_policies, services
 
 
 class PolicyError(Exception):
@@ -108,17 +107,10 @@ def get_policy(conn: Connection, name: str) -> PolicyOut:
 
 def _require_references(conn: Connection, spec: PolicyDefinition) -> None:
     """Every user, schedule and team the policy pages exists, as ``tocsin apply`` demands."""
-    tables = {TargetKind.USER: users, TargetKind.SCHEDULE: schedules, TargetKind.TEAM: teams}
-    missing = []
-    for kind, table in tables.items():
-        named = spec.names(kind)
-        if not named:
-            continue
-        query = select(table.c.name).where(table.c.name.in_(named))
-        if kind is TargetKind.TEAM:
-            query = query.where(teams.c.archived_at.is_(None))
-        found = set(conn.execute(query).scalars())
-        missing += [f"{kind.value} {n}" for n in named if n not in found]
+    named = [t.target() for level in spec.levels for t in level.targets]
+    named += [t.target() for t in spec.fallback]
+    with raw_batch(conn) as (store, cur):
+        missing = missing_targets(store, cur, named)
     if missing:
         raise PolicyError(422, "unknown_target", "no such " + ", ".join(missing))
 
@@ -185,10 +177,7 @@ def preview(conn: Connection, name: str, at: datetime) -> PolicyPreview:
     row = _row(conn, name)
     definition = PolicyDefinition.model_validate(row.definition, context=STORED)
     policy = definition.to_policy(name)
-    raw: Any = conn.connection.driver_connection
-    store = Batch(raw, conn.dialect.name)
-    cur = raw.cursor()
-    try:
+    with raw_batch(conn) as (store, cur):
         levels = [
             LevelPreview(
                 level=i + 1,
@@ -199,8 +188,6 @@ def preview(conn: Connection, name: str, at: datetime) -> PolicyPreview:
             for i, (level, spec) in enumerate(zip(policy.levels, definition.levels, strict=True))
         ]
         fallback = users_reached(store, cur, policy.fallback, at)
-    finally:
-        cur.close()
     return PolicyPreview(
         policy=name,
         at=at,

@@ -13,7 +13,7 @@ from typing import Any
 
 from tocsin.escalation.policy import Level, LevelMode, Policy, Target, TargetKind
 from tocsin.schedules.store.in_batch import ScheduleReads
-from tocsin.store.batch import Batch
+from tocsin.store.batch import Batch, placeholders
 
 
 def take_turn(store: Batch, cur: Any, policy: Policy, index: int, level: Level) -> int:
@@ -32,6 +32,30 @@ def take_turn(store: Batch, cur: Any, policy: Policy, index: int, level: Level) 
     )
     taken = int(cur.fetchone()[0])
     return (taken - 1) % count
+
+
+_TABLES = {TargetKind.USER: "users", TargetKind.SCHEDULE: "schedules", TargetKind.TEAM: "teams"}
+
+
+def missing_targets(store: Batch, cur: Any, targets: Sequence[Target]) -> list[str]:
+    """``targets`` that name nothing (``"user bobby"``), each once, in their order: a
+    policy or a request to add responders may only name what exists (an archived team
+    does not)."""
+    missing: list[str] = []
+    for kind, table in _TABLES.items():
+        names = sorted({t.name for t in targets if t.kind is kind})
+        if not names:
+            continue
+        live = " AND archived_at IS NULL" if kind is TargetKind.TEAM else ""
+        cur.execute(
+            f"SELECT name FROM {table} WHERE name IN ({placeholders(len(names), store.mark)})"
+            + live,
+            names,
+        )
+        found = {row[0] for row in cur.fetchall()}
+        missing += [f"{kind.value} {n}" for n in names if n not in found]
+    order = {f"{t.kind.value} {t.name}": i for i, t in reversed(list(enumerate(targets)))}
+    return sorted(missing, key=order.__getitem__)
 
 
 def users_reached(

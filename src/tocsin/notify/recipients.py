@@ -10,14 +10,8 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
-import msgspec
-
 from tocsin.core.durations import parse_duration
-from tocsin.store.batch import Batch, placeholders
-
-
-def _decode(value: Any) -> Any:
-    return msgspec.json.decode(value) if isinstance(value, str | bytes) else value
+from tocsin.store.batch import Batch, json_column, placeholders
 
 
 def notification_rules(rules: dict[str, Any], urgency: str) -> list[tuple[timedelta, str | None]]:
@@ -59,6 +53,6 @@ class ContactReads:
             )
             self.known.update(dict.fromkeys(missing))
             for name, methods, rules in self.cur.fetchall():
-                self.known[name] = (_decode(methods) or [], _decode(rules) or {})
+                self.known[name] = (json_column(methods) or [], json_column(rules) or {})
         found = [(user, self.known[user]) for user in users]
         return [(user, *known) for user, known in found if known is not None]

@@ -19,12 +19,33 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
+from sqlalchemy import Connection
 
 _json = msgspec.json.Encoder().encode
+
+
+@contextmanager
+def raw_batch(conn: Connection) -> Iterator[tuple[Batch, Any]]:
+    """A ``Batch`` and a raw cursor on a SQLAlchemy connection, in its transaction: the
+    writer's statements (timers, escalation targets) used outside the writer."""
+    raw: Any = conn.connection.driver_connection
+    cur = raw.cursor()
+    try:
+        yield Batch(raw, conn.dialect.name), cur
+    finally:
+        cur.close()
+
+
+def json_column(value: Any) -> Any:
+    """A JSON column as a raw cursor returns it: text on SQLite, decoded already by
+    psycopg on PostgreSQL; decoded either way."""
+    return msgspec.json.decode(value) if isinstance(value, str | bytes) else value
 
 
 def placeholders(count: int, mark: str) -> str:

@@ -19,7 +19,7 @@ from sqlalchemy import delete as sa_delete
 
 from tocsin.core.events import AlertEvent
 from tocsin.ids import new_id
-from tocsin.store.batch import Batch, placeholders
+from tocsin.store.batch import Batch, placeholders, raw_batch
 from tocsin.store.schema import timers
 
 _json = msgspec.json.Encoder().encode
@@ -163,12 +163,8 @@ def _timer(store: Batch, row: Sequence[Any], now: datetime) -> Timer:
 
 def arm_within(conn: Connection, **timer: Any) -> None:
     """``arm`` on a SQLAlchemy connection, in its transaction (``tocsin apply``)."""
-    raw: Any = conn.connection.driver_connection
-    cur = raw.cursor()
-    try:
-        arm(Batch(raw, conn.dialect.name), cur, **timer)
-    finally:
-        cur.close()
+    with raw_batch(conn) as (store, cur):
+        arm(store, cur, **timer)
 
 
 def disarm_within(conn: Connection, kind: str, subject: str) -> None:

@@ -7,25 +7,17 @@ delivery worker, pages to a local HTTP receiver."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import Engine, select
 
 from tests.integration.engine.test_escalation import T0, World, run, world
-from tests.support.sinks import WebhookSink, webhook_sink
+from tests.support.sinks import WebhookSink
 from tocsin.clock import ManualClock
 from tocsin.core.events import Action
 from tocsin.settings import Settings
 from tocsin.store.schema import deliveries, delivery_attempts
 from tocsin.world import apply_world, load_world_text
-
-
-@pytest.fixture
-def sink() -> Iterator[WebhookSink]:
-    with webhook_sink() as found:
-        yield found
 
 
 def storm_world(url: str) -> str:

@@ -8,14 +8,12 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-import pytest
 from sqlalchemy import Engine, func, select
 
-from tests.support.sinks import WebhookSink, webhook_sink
+from tests.support.sinks import WebhookSink
 from tocsin.clock import ManualClock
 from tocsin.core.events import AlertEvent
 from tocsin.engine.writer import run_once
@@ -26,12 +24,6 @@ from tocsin.store.batch import Batch
 from tocsin.store.schema import deliveries, delivery_attempts
 
 T0 = datetime(2026, 12, 3, 3, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def sink() -> Iterator[WebhookSink]:
-    with webhook_sink() as found:
-        yield found
 
 
 def queue_pages(engine: Engine, sink: WebhookSink, count: int) -> None:

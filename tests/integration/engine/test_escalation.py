@@ -11,7 +11,6 @@ import hashlib
 import hmac
 import json
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,7 +18,7 @@ import pytest
 from sqlalchemy import Engine, select
 
 from tests.support.process_world import ProcessWorld, run_in
-from tests.support.sinks import WebhookSink, webhook_sink
+from tests.support.sinks import WebhookSink
 from tests.support.writer_world import route_of
 from tocsin.clock import ManualClock
 from tocsin.core.events import Action, AlertEvent, Severity
@@ -37,12 +36,6 @@ def firing(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> s
     """This module's tests run both ways escalation timers can fire."""
     monkeypatch.setattr(World, "batched", request.param == "batched")
     return str(request.param)
-
-
-@pytest.fixture
-def sink() -> Iterator[WebhookSink]:
-    with webhook_sink() as found:
-        yield found
 
 
 def world(url: str, repeat: int = 0, alice: str = "webhook") -> str:

@@ -8,14 +8,12 @@ the real writer, timer engine and delivery worker, pages to a local HTTP receive
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 
-import pytest
 from sqlalchemy import Engine, select
 
 from tests.integration.engine.test_escalation import T0, World, paged, run, world
-from tests.support.sinks import WebhookSink, webhook_sink
+from tests.support.sinks import WebhookSink
 from tocsin.clock import ManualClock
 from tocsin.core.events import Action, Severity
 from tocsin.escalation.policy import Target, TargetKind
@@ -38,12 +36,6 @@ SUPPORT_HOURS = """\
       time_zone: UTC
       windows: [{days: [mon, tue, wed, thu, fri], start: "09:00", end: "18:00"}]
 """
-
-
-@pytest.fixture
-def sink() -> Iterator[WebhookSink]:
-    with webhook_sink() as found:
-        yield found
 
 
 def service_with(url: str, extra: str) -> str:

@@ -8,15 +8,13 @@ the real delivery worker to a local HTTP receiver.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
 from sqlalchemy import Engine, func, select
 
 from tests.support.process_world import ProcessWorld, run_in
-from tests.support.sinks import WebhookSink, webhook_sink
+from tests.support.sinks import WebhookSink
 from tocsin.clock import ManualClock
 from tocsin.notify import oncall
 from tocsin.schedules.store.schedules import add_override, load_schedule
@@ -26,12 +24,6 @@ from tocsin.world import apply_world, load_world_text
 
 # Thursday 07:00 UTC: alice is on call since Wednesday 09:00; bob takes over at 09:00.
 T0 = datetime(2026, 12, 3, 7, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def sink() -> Iterator[WebhookSink]:
-    with webhook_sink() as found:
-        yield found
 
 
 def world(url: str, rotation: str, notify: str = "") -> str:

@@ -7,14 +7,12 @@ On SQLite and PostgreSQL, with the escalation helpers of ``test_escalation``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import Engine, select
 
 from tests.integration.engine.test_escalation import T0, World, paged, run, world
-from tests.support.sinks import WebhookSink, webhook_sink
+from tests.support.sinks import WebhookSink
 from tocsin.clock import ManualClock
 from tocsin.core.events import Action
 from tocsin.directory.users import ContactMethodOut, get_user
@@ -22,12 +20,6 @@ from tocsin.store.schema import deliveries, delivery_attempts
 from tocsin.world import apply_world, load_world_text
 
 DOWN = "http://127.0.0.1:9/alice"  # the discard port: nothing listens, refused
-
-
-@pytest.fixture
-def sink() -> Iterator[WebhookSink]:
-    with webhook_sink() as found:
-        yield found
 
 
 def alices_method(engine: Engine) -> ContactMethodOut:

@@ -11,13 +11,11 @@ import logging
 from datetime import datetime
 from typing import Any
 
-import msgspec
-
 from tocsin.inputs import STORED
 from tocsin.schedules.definition import ScheduleDefinition, to_schedule
 from tocsin.schedules.final import on_call_at
 from tocsin.schedules.model import Override
-from tocsin.store.batch import Batch
+from tocsin.store.batch import Batch, json_column
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +82,7 @@ class ScheduleReads:
         )
         try:
             definition = ScheduleDefinition.model_validate(
-                msgspec.json.decode(document) if isinstance(document, str | bytes) else document,
+                json_column(document),
                 context=STORED,
             )
         except ValueError:
